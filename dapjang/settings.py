@@ -1,0 +1,128 @@
+"""Django settings for Dapjang. Every knob comes from a documented DAPJANG_* environment variable."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from dapjang.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+
+HOME = Path(env_str("DAPJANG_HOME") or Path.home() / ".local" / "share" / "dapjang").expanduser()
+HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """From the environment; otherwise generated once and kept in the data folder (embedded default)."""
+    key = env_secret("DAPJANG_SECRET_KEY")
+    if key:
+        return key
+    path = HOME / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DAPJANG_DEBUG", False)
+ALLOWED_HOSTS = env_list("DAPJANG_ALLOWED_HOSTS") or ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "dapjang.customers",
+    "dapjang.tickets",
+    "dapjang.mail",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dapjang.urls"
+WSGI_APPLICATION = "dapjang.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL") or f"sqlite:///{HOME / 'dapjang.sqlite3'}", conn_max_age=0
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so two
+    # writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = env_str("DAPJANG_LANGUAGE", "ko")
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+TIME_ZONE = env_str("DAPJANG_TIME_ZONE", "Asia/Seoul")
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+
+# --- mail -------------------------------------------------------------------------------------------
+# Company name used in the From of every automatic mail and in the default templates.
+DAPJANG_COMPANY_NAME = env_str("DAPJANG_COMPANY_NAME", "답장 고객센터")
+# Addresses that feed the default queue, besides the queues' own addresses.
+DAPJANG_SUPPORT_ADDRESSES = [a.lower() for a in env_list("DAPJANG_SUPPORT_ADDRESSES")]
+# Outbound relay, e.g. smtp://user:pass@relay.example:587?starttls=1 ; unset = local sink.
+DAPJANG_OUTBOUND_SMTP = env_secret("DAPJANG_OUTBOUND_SMTP")
+# Domain of our own Message-IDs; the HMAC tag in them recognises our mail coming back.
+DAPJANG_MAIL_DOMAIN = env_str("DAPJANG_MAIL_DOMAIN", "dapjang.local")
+# Envelope sender for automatic mail; empty means the null sender <> (RFC 3834).
+DAPJANG_BOUNCE_ADDRESS = env_str("DAPJANG_BOUNCE_ADDRESS", "")
+DAPJANG_MAX_MESSAGE_BYTES = env_int("DAPJANG_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
+# Loop caps: automatic mails per recipient in a window, and a flood hold per sender (live channels).
+DAPJANG_ACK_CAP = env_int("DAPJANG_ACK_CAP", 3)
+DAPJANG_ACK_CAP_WINDOW_MINUTES = env_int("DAPJANG_ACK_CAP_WINDOW_MINUTES", 10)
+DAPJANG_AUTO_DAILY_CAP = env_int("DAPJANG_AUTO_DAILY_CAP", 20)
+DAPJANG_FLOOD_LIMIT = env_int("DAPJANG_FLOOD_LIMIT", 15)
+DAPJANG_FLOOD_WINDOW_MINUTES = env_int("DAPJANG_FLOOD_WINDOW_MINUTES", 10)
+DAPJANG_MAX_ATTEMPTS = env_int("DAPJANG_MAX_ATTEMPTS", 5)
+DAPJANG_UNDELIVERABLE_DAYS = env_int("DAPJANG_UNDELIVERABLE_DAYS", 30)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"dapjang": {"handlers": ["console"], "level": env_str("DAPJANG_LOG_LEVEL", "WARNING")}},
+}

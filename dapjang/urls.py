@@ -1,0 +1,11 @@
+"""URL map: the admin for now; the console, portal and API mount here as they arrive."""
+
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "답장 Dapjang"
+admin.site.site_title = "답장 Dapjang"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
