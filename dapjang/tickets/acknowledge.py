@@ -1,0 +1,94 @@
+"""The acknowledgement (MISSION A3, A4): the customer hears at once, in their language, in our name."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from dapjang.mail.ids import message_id_make
+from dapjang.mail.loops import automatic_mail_allowed
+from dapjang.mail.models import Outbox
+from dapjang.mail.outbox import outbox_enqueue
+from dapjang.mail.parse import ParsedMail
+from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender, template_render
+from dapjang.tickets import defaults
+from dapjang.tickets.context import PipelineContext
+from dapjang.tickets.models import Article, Ticket
+
+
+def ticket_acknowledge(
+    *, ticket: Ticket, article: Article, mail: ParsedMail, ctx: PipelineContext
+) -> Outbox | None:
+    """Queues one ack per ticket (idempotency key `ack:<ticket>`), unless a loop cap or bounce forbids it.
+
+    A suppressed ack is still written, as a `suppressed` row with its reason, so an admin can see why a
+    customer heard nothing.
+    """
+    queue = ctx.queue(ticket.queue_id)
+    if not queue.ack_enabled:
+        return None
+    language = mail.language if mail.language in defaults.ACK else "ko"
+    to_email = article.from_email
+    now = timezone.now()
+    customer = ticket.customer
+    suppressed = ""
+    if ctx.book.is_ours(to_email):
+        suppressed = "the recipient is one of our own addresses"
+    elif customer is not None and customer.undeliverable_until and customer.undeliverable_until > now:
+        suppressed = "the recipient's address bounced permanently"
+    else:
+        cap = automatic_mail_allowed(to_email=to_email, now=now)
+        suppressed = cap.reason
+    subject_tpl, body_tpl = ctx.template(queue.id, "ack", language)
+    customer_name = (
+        article.from_name or (customer.name if customer else "") or defaults.GREETING_FALLBACK[language]
+    )
+    values = {
+        "ticket_number": ticket.number,
+        "subject": ticket.subject,
+        "customer_name": customer_name,
+        "queue_name": queue.name,
+        "company": settings.DAPJANG_COMPANY_NAME,
+    }
+    message_id = message_id_make()
+    from_email = ctx.from_address(queue.id)
+    auto = AutomaticMail(
+        from_name=queue.sender_name or f"{settings.DAPJANG_COMPANY_NAME}",
+        from_email=from_email,
+        to_email=to_email,
+        to_name=article.from_name,
+        subject=template_render(subject_tpl, values),
+        body=template_render(body_tpl, values),
+        message_id=message_id,
+        in_reply_to=mail.message_id,
+        references=(*mail.references, mail.message_id),
+        language=language,
+    )
+    row, created = outbox_enqueue(
+        idempotency_key=f"ack:{ticket.id}",
+        kind="ack",
+        ticket_id=ticket.id,
+        to_email=to_email,
+        envelope_from=envelope_sender(),
+        subject=auto.subject,
+        message_id=message_id,
+        data=automatic_mail_bytes(auto),
+        suppressed_reason=suppressed,
+    )
+    if created and not suppressed:
+        Article.objects.create(
+            ticket=ticket,
+            direction=Article.Direction.OUT,
+            kind="ack",
+            from_email=from_email,
+            from_name=auto.from_name,
+            to=[to_email],
+            subject=auto.subject,
+            text=auto.body,
+            new_text=auto.body,
+            message_id=message_id,
+            in_reply_to=mail.message_id,
+            references=list(auto.references),
+            language=language,
+        )
+    return row

@@ -1,0 +1,197 @@
+"""Queues (departments), tickets and their articles: the state the pipeline builds from raw mail."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Queue(models.Model):
+    """A department or topic; mail sent to one of its addresses lands here (MISSION A7)."""
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    # Shown as the From name of every mail the queue sends, so all replies read as one company (A4).
+    sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    is_default = models.BooleanField(_("default queue"), default=False)
+    ack_enabled = models.BooleanField(_("send acknowledgements"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="queue_single_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QueueAddress(models.Model):
+    """A support address; unique across queues so routing by recipient is never ambiguous."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="addresses")
+    email = models.CharField(_("address"), max_length=320, unique=True)
+
+    class Meta:
+        verbose_name = _("queue address")
+        verbose_name_plural = _("queue addresses")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class MailTemplate(models.Model):
+    """The text of an automatic mail, per queue and language; no queue means the desk-wide default."""
+
+    class Kind(models.TextChoices):
+        ACK = "ack", _("acknowledgement")
+
+    queue = models.ForeignKey(
+        Queue, on_delete=models.CASCADE, null=True, blank=True, related_name="templates"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.ACK)
+    language = models.CharField(_("language"), max_length=8, choices=[("ko", "한국어"), ("en", "English")])
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+
+    class Meta:
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "kind", "language"], name="template_unique_per_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue or '*'} {self.kind} {self.language}"
+
+
+class TicketCounter(models.Model):
+    """The last ticket number handed out in a year; one row per year keeps numbers short."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Ticket(models.Model):
+    """One customer matter, numbered `YYYY-NNNNNN`, in one queue."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("new")
+        OPEN = "open", _("open")
+        WAITING = "waiting", _("waiting on customer")
+        SOLVED = "solved", _("solved")
+        CLOSED = "closed", _("closed")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("low")
+        NORMAL = 2, _("normal")
+        HIGH = 3, _("high")
+        URGENT = 4, _("urgent")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+    )
+    channel = models.CharField(_("channel"), max_length=16, default="email")
+    language = models.CharField(_("language"), max_length=8, default="ko")
+    # Machine kind of the first mail (human, bulk, auto-reply…): lets agents filter out the noise.
+    kind = models.CharField(_("kind"), max_length=16, default="human")
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-priority", "created_at"]
+        indexes = [models.Index(fields=["queue", "status", "-priority", "created_at"], name="ticket_inbox")]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+
+class Article(models.Model):
+    """One message in a ticket's conversation: customer mail, our reply or ack, or an internal note."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("inbound")
+        OUT = "out", _("outbound")
+        NOTE = "note", _("internal note")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="articles")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    kind = models.CharField(max_length=16)  # human, auto-reply, bulk, bounce, mdn, ack, reply, system…
+    from_email = models.CharField(max_length=320, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    new_text = models.TextField(blank=True)
+    quoted_text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    message_id = models.CharField(max_length=995, blank=True, db_index=True)
+    # sha256 of the mail without its trace headers: the same mail through two routes matches.
+    content_hash = models.CharField(max_length=64, blank=True)
+    in_reply_to = models.CharField(max_length=995, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    raw = models.ForeignKey("mail.RawMessage", on_delete=models.SET_NULL, null=True, blank=True)
+    flags = models.JSONField(default=list, blank=True)  # defects, charset_guessed, duplicate_message_id…
+    language = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # The database, not the code, decides the race between two deliveries of one mail.
+            models.UniqueConstraint(
+                fields=["message_id", "content_hash"],
+                condition=~models.Q(message_id="") & ~models.Q(content_hash=""),
+                name="article_unique_message",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}/{self.pk} {self.kind}"
+
+
+class Attachment(models.Model):
+    """A file of an article; bytes live once in the content-addressed blob store, keyed by sha256."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    content_id = models.CharField(max_length=255, blank=True)
+    inline = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,350 @@
+"""The ingestion pipeline: raw bytes in, ticket state out, for every channel (DESIGN §1).
+
+Reads top to bottom as the list of steps. Raw bytes are stored before anything else; every later
+step runs inside one savepoint and records its result on the RawMessage row, so processing a row
+twice changes nothing, and a failure leaves a `failed` row to retry instead of a half-made ticket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dapjang.customers.models import Customer
+from dapjang.customers.services import customer_by_email, customer_for_email
+from dapjang.mail.blobs import blob_put
+from dapjang.mail.fingerprint import mail_fingerprint
+from dapjang.mail.kinds import Kind, mail_kind
+from dapjang.mail.loops import sender_flooding
+from dapjang.mail.models import RawMessage
+from dapjang.mail.parse import ParsedMail, parse_mail
+from dapjang.tickets import bounces, defaults
+from dapjang.tickets.acknowledge import ticket_acknowledge
+from dapjang.tickets.context import PipelineContext
+from dapjang.tickets.models import Article, Attachment, Ticket
+from dapjang.tickets.numbering import ticket_number_next
+from dapjang.tickets.threading import ticket_by_references, ticket_by_subject_tag
+
+log = logging.getLogger("dapjang.pipeline")
+
+OUTCOMES = ("created", "appended", "duplicate", "held", "failed", "ignored")
+_UNVERIFIED = {"multiple_from", "ambiguous_from"}
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
+_RETRY_BACKOFF = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    raw_id: int
+    outcome: str  # one of OUTCOMES
+    kind: str
+    ticket: str | None  # the ticket number
+    reason: str = ""
+
+
+class Stop(Exception):
+    """A step ends the pipeline for this mail with a final, accounted state (not an error)."""
+
+    def __init__(self, state: str, outcome: str, reason: str = "", ticket: Ticket | None = None) -> None:
+        super().__init__(reason)
+        self.state, self.outcome, self.reason, self.ticket = state, outcome, reason, ticket
+
+
+# --- the entry points --------------------------------------------------------------------------------
+
+
+def raw_store(
+    data: bytes,
+    *,
+    channel: str,
+    source: str = "",
+    envelope_from: str | None = None,
+    envelope_to: list[str] | None = None,
+    received_at: datetime | None = None,
+) -> tuple[RawMessage, bool]:
+    """Step 0, before any parsing: the bytes, keyed by sha256. Identical bytes are stored once."""
+    digest = hashlib.sha256(data).hexdigest()
+    return RawMessage.objects.get_or_create(
+        sha256=digest,
+        defaults={
+            "data": data,
+            "size": len(data),
+            "channel": channel,
+            "source": source[:1000],
+            "envelope_from": envelope_from,
+            "envelope_to": [a.lower() for a in envelope_to or []],
+            "received_at": received_at or timezone.now(),
+        },
+    )
+
+
+def ingest(
+    data: bytes,
+    *,
+    channel: str,
+    ctx: PipelineContext,
+    source: str = "",
+    envelope_from: str | None = None,
+    envelope_to: list[str] | None = None,
+) -> IngestResult:
+    """Store, then process. The same bytes a second time are reported as a duplicate, not redone."""
+    raw, created = raw_store(
+        data, channel=channel, source=source, envelope_from=envelope_from, envelope_to=envelope_to
+    )
+    if not created and raw.state != RawMessage.State.RECEIVED:
+        number = raw.ticket.number if raw.ticket_id and raw.ticket else None
+        return IngestResult(raw.id, "duplicate", raw.kind, number, f"same bytes already stored ({raw.state})")
+    return raw_process(raw, ctx=ctx)
+
+
+def raw_process(raw: RawMessage, *, ctx: PipelineContext, release: bool = False) -> IngestResult:
+    """Runs the steps for one stored mail; `release` lets a flood-held mail through (an admin's call)."""
+    try:
+        with transaction.atomic():
+            try:
+                stop = _steps(raw, ctx=ctx, release=release)
+            except Stop as early:  # raised only before a step has written anything
+                stop = early
+            return _finish(raw, stop)
+    except IntegrityError as exc:
+        # Two deliveries raced; the database's unique constraint let the other one win.
+        with transaction.atomic():
+            duplicate = _duplicate_of(raw, parse_mail(bytes(raw.data)))
+            if duplicate is not None:
+                return _finish(raw, duplicate)
+        return _fail(raw, exc)
+    except Exception as exc:
+        log.exception("pipeline failed for raw message %s", raw.pk)
+        return _fail(raw, exc)
+
+
+# --- the steps, in order -----------------------------------------------------------------------------
+
+
+def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
+    data = bytes(raw.data)
+    step_not_mail(data)
+    mail = parse_mail(data)
+    kind = mail_kind(mail, envelope_from=raw.envelope_from)
+    raw.kind, raw.message_id = kind.value, mail.message_id
+    raw.sender = mail.sender.email.lower() if mail.sender else ""
+    if kind is Kind.OWN_ECHO:
+        log.info("own mail came back (message-id %s); not processed", mail.message_id)
+        return Stop("ignored", "ignored", "our own mail came back: loop stopped")
+    if kind in (Kind.BOUNCE, Kind.MDN):
+        return bounces.bounce_record(raw=raw, mail=mail, kind=kind)
+    duplicate = _duplicate_of(raw, mail)
+    if duplicate is not None:
+        return duplicate
+    step_sender(mail, ctx)
+    if not release:
+        flood = sender_flooding(
+            sender=raw.sender, channel=raw.channel, now=raw.received_at, exclude_id=raw.id
+        )
+        if not flood.allowed:
+            raise Stop("held", "held", flood.reason)
+    flags = _flags(mail)
+    ticket = step_thread(mail, flags)
+    customer = step_customer(mail, flags)
+    created = ticket is None
+    if ticket is None:
+        ticket = step_create_ticket(raw, mail, kind, customer, flags, ctx)
+    else:
+        step_reopen(ticket, kind)
+    article = step_article(raw, mail, kind, ticket, flags)
+    step_attachments(mail, article)
+    if created and kind is Kind.HUMAN and not _UNVERIFIED & set(flags):
+        ticket_acknowledge(ticket=ticket, article=article, mail=mail, ctx=ctx)
+    return Stop("processed", "created" if created else "appended", ticket=ticket)
+
+
+def step_not_mail(data: bytes) -> None:
+    """Hold what is not mail at all (an empty file, a picture) instead of inventing a ticket from it."""
+    if not data.strip():
+        raise Stop("held", "held", "empty message / 빈 메시지")
+    head = data[:8192]
+    if head.startswith(b"From "):  # an mbox envelope line before the headers
+        head = head.partition(b"\n")[2]
+    if not _HEADER_LINE.match(head.lstrip(b"\r\n")):
+        raise Stop("held", "held", "not an e-mail message: no header lines / 메일 형식이 아닙니다")
+
+
+def _duplicate_of(raw: RawMessage, mail: ParsedMail) -> Stop | None:
+    """Same Message-ID and same content as an article we have: the same mail again (RELIABILITY 15)."""
+    if not mail.message_id:
+        return None
+    fingerprint = mail_fingerprint(bytes(raw.data))
+    for content_hash, ticket_id in Article.objects.filter(message_id=mail.message_id).values_list(
+        "content_hash", "ticket_id"
+    ):
+        if content_hash == fingerprint:
+            return Stop("processed", "duplicate", "already imported", ticket=Ticket.objects.get(id=ticket_id))
+    return None
+
+
+def step_sender(mail: ParsedMail, ctx: PipelineContext) -> None:
+    sender = mail.sender
+    if sender is None or "@" not in sender.email:
+        raise Stop(
+            "held", "held", "no usable sender address (From is missing or unreadable) / 보낸 사람 없음"
+        )
+    if ctx.book.is_ours(sender.email):
+        raise Stop("held", "held", "the sender is one of our own support addresses (possible mail loop)")
+
+
+def _flags(mail: ParsedMail) -> list[str]:
+    flags = list(mail.sender_flags) + [f"defect: {d}" for d in mail.defects[:20]]
+    if mail.charset_guessed:
+        flags.append("charset_guessed")
+    if mail.message_id and Article.objects.filter(message_id=mail.message_id).exists():
+        flags.append("duplicate_message_id")
+    return flags
+
+
+def step_thread(mail: ParsedMail, flags: list[str]) -> Ticket | None:
+    """References first; the subject tag only when the writer already belongs to that ticket."""
+    ticket = ticket_by_references([*mail.references, *mail.in_reply_to])
+    if ticket is None:
+        tagged = ticket_by_subject_tag(mail.subject)
+        if tagged is not None:
+            if _is_participant(tagged, mail):
+                ticket = tagged
+            else:
+                flags.append(f"ticket tag #{tagged.number} from a stranger: new ticket")
+    if ticket is not None and ticket.status == Ticket.Status.CLOSED:
+        flags.append(f"follow-up of closed ticket #{ticket.number}")
+        return None
+    return ticket
+
+
+def _is_participant(ticket: Ticket, mail: ParsedMail) -> bool:
+    sender = mail.sender.email.lower() if mail.sender else ""
+    if ticket.customer is not None and ticket.customer.email.lower() == sender:
+        return True
+    return ticket.articles.filter(direction=Article.Direction.IN, from_email__iexact=sender).exists()
+
+
+def step_customer(mail: ParsedMail, flags: list[str]) -> Customer | None:
+    """The real addr-spec decides; an ambiguous From is never matched to an existing customer."""
+    assert mail.sender is not None
+    if _UNVERIFIED & set(flags) and customer_by_email(mail.sender.email) is not None:
+        flags.append("unverified sender: not matched to the existing customer")
+        return None
+    customer, _ = customer_for_email(email=mail.sender.email, name=mail.sender.name, language=mail.language)
+    return customer
+
+
+def step_create_ticket(
+    raw: RawMessage,
+    mail: ParsedMail,
+    kind: Kind,
+    customer: Customer | None,
+    flags: list[str],
+    ctx: PipelineContext,
+) -> Ticket:
+    recipients = [
+        *raw.envelope_to,
+        *mail.delivered_to,
+        *(a.email for a in mail.to),
+        *(a.email for a in mail.cc),
+    ]
+    language = mail.language if mail.language in defaults.NO_SUBJECT else "ko"
+    return Ticket.objects.create(
+        number=ticket_number_next(),
+        subject=(mail.subject or defaults.NO_SUBJECT[language])[:500],
+        queue_id=ctx.book.queue_for(recipients),
+        customer=customer,
+        channel=raw.channel,
+        language=language,
+        kind=kind.value,
+        flags=[f for f in flags if not f.startswith("defect")],
+    )
+
+
+def step_reopen(ticket: Ticket, kind: Kind) -> None:
+    """A customer's reply reopens a solved ticket; machines never change a ticket's status."""
+    if kind is Kind.HUMAN and ticket.status in (Ticket.Status.SOLVED, Ticket.Status.WAITING):
+        ticket.status = Ticket.Status.OPEN
+        ticket.save(update_fields=["status", "updated_at"])
+
+
+def step_article(raw: RawMessage, mail: ParsedMail, kind: Kind, ticket: Ticket, flags: list[str]) -> Article:
+    sender = mail.sender
+    return Article.objects.create(
+        ticket=ticket,
+        direction=Article.Direction.IN,
+        kind="customer" if kind is Kind.HUMAN else kind.value,
+        from_email=sender.email if sender else "",
+        from_name=sender.name[:200] if sender else "",
+        to=[a.email for a in mail.to],
+        cc=[a.email for a in mail.cc],
+        subject=mail.subject[:500],
+        text=mail.text,
+        new_text=mail.new_text,
+        quoted_text=mail.quoted_text,
+        html=mail.html,
+        message_id=mail.message_id,
+        content_hash=mail_fingerprint(bytes(raw.data)) if mail.message_id else "",
+        in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else "",
+        references=mail.references[-50:],
+        raw=raw,
+        flags=flags,
+        language=mail.language,
+    )
+
+
+def step_attachments(mail: ParsedMail, article: Article) -> None:
+    rows = [
+        Attachment(
+            article=article,
+            filename=att.filename[:255] or "attachment",
+            content_type=att.content_type[:255],
+            size=len(att.payload),
+            sha256=blob_put(att.payload),
+            content_id=att.content_id[:255],
+            inline=att.inline,
+        )
+        for att in mail.attachments
+    ]
+    Attachment.objects.bulk_create(rows)
+
+
+# --- recording the result ----------------------------------------------------------------------------
+
+
+def _finish(raw: RawMessage, stop: Stop) -> IngestResult:
+    ticket = stop.ticket
+    RawMessage.objects.filter(pk=raw.pk).update(
+        state=stop.state,
+        outcome=stop.outcome,
+        kind=raw.kind,
+        sender=raw.sender,
+        message_id=raw.message_id,
+        reason=stop.reason,
+        ticket=ticket,
+        next_attempt_at=None,
+    )
+    raw.state, raw.outcome, raw.reason = stop.state, stop.outcome, stop.reason
+    return IngestResult(raw.id, stop.outcome, raw.kind, ticket.number if ticket else None, stop.reason)
+
+
+def _fail(raw: RawMessage, exc: Exception) -> IngestResult:
+    """A step raised (a bug, a hostile mail): keep the raw row, say why, retry a bounded number of times."""
+    attempts = raw.attempts + 1
+    reason = f"{type(exc).__name__}: {str(exc)[:300]} (attempt {attempts} of {settings.DAPJANG_MAX_ATTEMPTS})"
+    RawMessage.objects.filter(pk=raw.pk).update(
+        state=RawMessage.State.FAILED,
+        outcome="failed",
+        attempts=attempts,
+        reason=reason,
+        next_attempt_at=timezone.now() + _RETRY_BACKOFF * attempts,
+    )
+    raw.state, raw.attempts, raw.reason = RawMessage.State.FAILED, attempts, reason
+    return IngestResult(raw.id, "failed", raw.kind, None, reason)
