@@ -1,9 +1,77 @@
-"""Test set-up: a throw-away DAPJANG_HOME per run, so tests never touch a user's data."""
+"""Shared fixtures: a small desk, the pipeline as a channel would call it, and a real SMTP relay sink."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
-os.environ.setdefault("DAPJANG_HOME", tempfile.mkdtemp(prefix="dapjang-test-"))
-os.environ.setdefault("DAPJANG_SECRET_KEY", "test-secret-key-not-for-production")
+import pytest
+from aiosmtpd.controller import Controller
+
+from dapjang.tickets.context import PipelineContext
+from dapjang.tickets.pipeline import IngestResult, ingest
+from tests.factories import QueueFactory
+
+
+@dataclass
+class Delivered:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+
+@dataclass
+class SinkHandler:
+    """A relay that records what it accepts and can be told to answer with an error first."""
+
+    messages: list[Delivered] = field(default_factory=list)
+    fail_next: list[str] = field(default_factory=list)  # e.g. ["451 4.3.0 try later"]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            if self.fail_next:
+                return self.fail_next.pop(0)
+            self.messages.append(Delivered(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 2.0.0 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_sink(settings: Any) -> Iterator[SinkHandler]:
+    """A real SMTP server on a loopback port, configured as our outbound relay."""
+    handler = SinkHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.DAPJANG_OUTBOUND_SMTP = f"smtp://127.0.0.1:{controller.port}"
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def desk(db: None, settings: Any) -> dict[str, Any]:
+    """A small desk: a default queue and a shipping queue with their support addresses."""
+    settings.DAPJANG_SUPPORT_ADDRESSES = ["info@shop.example"]
+    general = QueueFactory(slug="general", name="일반 문의", addresses=["help@shop.example"], is_default=True)
+    shipping = QueueFactory(slug="shipping", name="배송", addresses=["shipping@shop.example"])
+    return {"general": general, "shipping": shipping}
+
+
+@pytest.fixture
+def feed(desk: dict[str, Any]) -> Any:
+    """Hands mail to the pipeline as the live SMTP channel would."""
+
+    def _feed(raw: bytes, *, channel: str = "smtp", envelope_from: str | None = None, **kw: Any) -> IngestResult:
+        return ingest(raw, channel=channel, ctx=PipelineContext(), envelope_from=envelope_from, **kw)
+
+    return _feed

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dapjang.customers.models import Customer
 from dapjang.customers.services import customer_by_email, customer_for_email
+from dapjang.faults import fault_point
 from dapjang.mail.blobs import blob_put
 from dapjang.mail.fingerprint import mail_fingerprint
 from dapjang.mail.kinds import Kind, mail_kind
@@ -131,6 +132,7 @@ def raw_process(raw: RawMessage, *, ctx: PipelineContext, release: bool = False)
 def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
     data = bytes(raw.data)
     step_not_mail(data)
+    fault_point("parse", data)
     mail = parse_mail(data)
     kind = mail_kind(mail, envelope_from=raw.envelope_from)
     raw.kind, raw.message_id = kind.value, mail.message_id

@@ -1,0 +1,9 @@
+"""Test settings: a throw-away data folder, so a test run never touches a user's desk."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DAPJANG_HOME", tempfile.mkdtemp(prefix="dapjang-test-"))
+os.environ.setdefault("DAPJANG_SECRET_KEY", "test-secret-key-not-for-production")
+
+from dapjang.settings import *  # noqa: E402, F403 - test settings extend the real ones
