@@ -6,8 +6,12 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 
 from dapjang.env import env_bool, env_int, env_list, env_secret, env_str
+
+# Lets admin classes be written ModelAdmin[Ticket], as the type checker wants, at run time too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -41,10 +45,12 @@ INSTALLED_APPS = [
     "dapjang.customers",
     "dapjang.tickets",
     "dapjang.mail",
+    "dapjang.server",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +103,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # the embedded default serves static files without a collectstatic step
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- mail -------------------------------------------------------------------------------------------
 # Company name used in the From of every automatic mail and in the default templates.

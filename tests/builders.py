@@ -41,5 +41,7 @@ def build_mail(
 
 def with_trace(raw: bytes, *, delivered_to: str) -> bytes:
     """The same mail as an MTA would deliver it to one alias: a Received and Delivered-To on top."""
-    trace = f"Delivered-To: {delivered_to}\r\nReceived: from mx.example by mx.shop.example; Mon, 23 Nov 2026\r\n"
+    trace = (
+        f"Delivered-To: {delivered_to}\r\nReceived: from mx.example by mx.shop.example; Mon, 23 Nov 2026\r\n"
+    )
     return trace.encode() + raw

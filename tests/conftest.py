@@ -31,7 +31,7 @@ class SinkHandler:
     fail_next: list[str] = field(default_factory=list)  # e.g. ["451 4.3.0 try later"]
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             if self.fail_next:
                 return self.fail_next.pop(0)
@@ -71,7 +71,9 @@ def desk(db: None, settings: Any) -> dict[str, Any]:
 def feed(desk: dict[str, Any]) -> Any:
     """Hands mail to the pipeline as the live SMTP channel would."""
 
-    def _feed(raw: bytes, *, channel: str = "smtp", envelope_from: str | None = None, **kw: Any) -> IngestResult:
+    def _feed(
+        raw: bytes, *, channel: str = "smtp", envelope_from: str | None = None, **kw: Any
+    ) -> IngestResult:
         return ingest(raw, channel=channel, ctx=PipelineContext(), envelope_from=envelope_from, **kw)
 
     return _feed

@@ -6,4 +6,4 @@ import tempfile
 os.environ.setdefault("DAPJANG_HOME", tempfile.mkdtemp(prefix="dapjang-test-"))
 os.environ.setdefault("DAPJANG_SECRET_KEY", "test-secret-key-not-for-production")
 
-from dapjang.settings import *  # noqa: E402, F403 - test settings extend the real ones
+from dapjang.settings import *  # noqa: F403 - test settings extend the real ones

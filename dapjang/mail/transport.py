@@ -68,7 +68,9 @@ def relay_send(config: RelayConfig, *, envelope_from: str, to: str, data: bytes)
         raise SendError(f"relay refused the recipient ({code})", temporary=400 <= code < 500) from None
     except smtplib.SMTPNotSupportedError:
         # Retried, not failed: once the operator fixes the setting, the waiting mail goes out.
-        raise SendError("relay does not offer login (AUTH) or STARTTLS as configured", temporary=True) from None
+        raise SendError(
+            "relay does not offer login (AUTH) or STARTTLS as configured", temporary=True
+        ) from None
     except smtplib.SMTPAuthenticationError as exc:
         raise SendError(f"relay rejected our login ({exc.smtp_code})", temporary=False) from None
     except smtplib.SMTPResponseException as exc:

@@ -67,7 +67,9 @@ def test_a_permanent_failure_is_failed_and_visible(db: None, smtp_sink: Any) -> 
     assert row.state == Outbox.State.FAILED and "554" in row.last_error
 
 
-def test_a_login_problem_is_explained_without_the_credentials(db: None, smtp_sink: Any, settings: Any) -> None:
+def test_a_login_problem_is_explained_without_the_credentials(
+    db: None, smtp_sink: Any, settings: Any
+) -> None:
     """RELIABILITY 36: the relay offers no AUTH; the error names the cause, never the password."""
     settings.DAPJANG_OUTBOUND_SMTP = settings.DAPJANG_OUTBOUND_SMTP.replace("smtp://", "smtp://user:s3cret@")
     _enqueue()

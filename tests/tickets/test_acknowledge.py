@@ -32,7 +32,11 @@ def test_a_korean_mail_is_acknowledged_in_korean_with_the_ticket_tag(feed: Any) 
 
 
 def test_an_english_mail_is_acknowledged_in_english(feed: Any) -> None:
-    feed(build_mail(subject="Where is my order?", body="Hello, my parcel has not arrived yet.", from_="jo@x.example"))
+    feed(
+        build_mail(
+            subject="Where is my order?", body="Hello, my parcel has not arrived yet.", from_="jo@x.example"
+        )
+    )
     (ack,) = acks()
     assert "We have received your message" in ack.subject
 
@@ -92,8 +96,13 @@ def test_bulk_and_list_mail_is_stored_without_an_ack(feed: Any, header: tuple[st
 
 @pytest.mark.parametrize(
     "sender",
-    ["MAILER-DAEMON@mx.example", "postmaster@mx.example", "NoReply@shop.example", "no-reply+tag@x.example",
-     "do-not-reply@x.example"],
+    [
+        "MAILER-DAEMON@mx.example",
+        "postmaster@mx.example",
+        "NoReply@shop.example",
+        "no-reply+tag@x.example",
+        "do-not-reply@x.example",
+    ],
 )
 def test_machine_senders_get_no_ack(feed: Any, sender: str) -> None:
     """RELIABILITY 3."""
@@ -108,7 +117,9 @@ def test_the_null_envelope_sender_gets_no_ack(feed: Any) -> None:
 
 
 def test_the_ack_goes_to_the_sender_only_never_to_the_cc_list(feed: Any, smtp_sink: Any) -> None:
-    feed(build_mail(cc="boss@customer.example, team@customer.example", headers={"Reply-To": "x@else.example"}))
+    feed(
+        build_mail(cc="boss@customer.example, team@customer.example", headers={"Reply-To": "x@else.example"})
+    )
     outbox_deliver()
     (sent,) = smtp_sink.messages
     assert sent.rcpt_tos == ["minsu@customer.example"]
@@ -128,7 +139,9 @@ def test_every_ack_carries_the_loop_safety_headers(feed: Any, smtp_sink: Any) ->
     assert message_id_is_ours(msg["Message-ID"].strip("<>"))
     assert "Bcc" not in msg
     header_block = sent.data.split(b"\r\n\r\n", 1)[0].decode()
-    names = [line.split(":", 1)[0].lower() for line in header_block.split("\r\n") if line[:1] not in (" ", "\t")]
+    names = [
+        line.split(":", 1)[0].lower() for line in header_block.split("\r\n") if line[:1] not in (" ", "\t")
+    ]
     assert "bcc" not in names and names.count("subject") == 1
 
 
@@ -139,7 +152,9 @@ def test_our_own_ack_coming_back_is_logged_not_ticketed(feed: Any, smtp_sink: An
     (sent,) = smtp_sink.messages
     tickets_before = Ticket.objects.count()
     for channel in ("smtp", "imap"):
-        echo = feed(sent.data.replace(b"\r\n\r\n", f"\r\nX-Via: {channel}\r\n\r\n".encode(), 1), channel=channel)
+        echo = feed(
+            sent.data.replace(b"\r\n\r\n", f"\r\nX-Via: {channel}\r\n\r\n".encode(), 1), channel=channel
+        )
         assert echo.outcome == "ignored" and echo.kind == "own-echo"
     assert Ticket.objects.count() == tickets_before
     assert len(Outbox.objects.all()) == 1
@@ -207,7 +222,9 @@ def test_a_bounce_of_our_ack_becomes_a_note_and_stops_further_acks(feed: Any) ->
     assert note.direction == "note" and "5.1.1" in note.text
     assert Ticket.objects.count() == 1
     feed(build_mail(subject="새 문의"))
-    assert Outbox.objects.filter(state=Outbox.State.SUPPRESSED, to_email="minsu@customer.example").count() == 1
+    assert (
+        Outbox.objects.filter(state=Outbox.State.SUPPRESSED, to_email="minsu@customer.example").count() == 1
+    )
 
 
 def test_a_delayed_delivery_is_only_noted(feed: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,13 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", default="-", help="file to write; - for standard output")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        rows = (json.dumps(row, ensure_ascii=False) for row in ticket_export_rows(queue=opts["queue"]))
+        if opts["output"] == "-":
+            for line in rows:
+                self.stdout.write(line)
+            return
         try:
-            out = sys.stdout if opts["output"] == "-" else open(opts["output"], "w", encoding="utf-8")  # noqa: SIM115
+            with Path(opts["output"]).open("w", encoding="utf-8") as out:
+                for line in rows:
+                    out.write(line + "\n")
         except OSError as exc:
             raise CommandError(f"cannot write {opts['output']}: {exc.strerror}") from None
-        try:
-            for row in ticket_export_rows(queue=opts["queue"]):
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        finally:
-            if out is not sys.stdout:
-                out.close()

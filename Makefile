@@ -1,0 +1,39 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/dapjang
+
+.PHONY: run test lint test-sqlite test-postgres install install-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/dapjang serve
+
+lint: install-dev
+	$(BIN)/ruff check dapjang tests bench
+	$(BIN)/ruff format --check dapjang tests bench
+	$(BIN)/mypy dapjang
+
+test-sqlite: install-dev
+	$(BIN)/pytest -q -p no:cacheprovider
+
+# pytest-django creates test_dapjang on the server and drops it afterwards.
+test-postgres: install-dev
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --create-db
+
+test: lint test-sqlite test-postgres

@@ -1,0 +1,72 @@
+"""Admin screens for queues, templates and tickets: what an operator needs until the console exists."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from dapjang.tickets.models import Article, Attachment, MailTemplate, Queue, QueueAddress, Ticket
+
+
+class QueueAddressInline(admin.TabularInline[QueueAddress, Queue]):
+    model = QueueAddress
+    extra = 1
+
+
+class MailTemplateInline(admin.StackedInline[MailTemplate, Queue]):
+    model = MailTemplate
+    extra = 0
+
+
+@admin.register(Queue)
+class QueueAdmin(admin.ModelAdmin[Queue]):
+    list_display = ["name", "slug", "is_default", "ack_enabled"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [QueueAddressInline, MailTemplateInline]
+
+
+@admin.register(MailTemplate)
+class MailTemplateAdmin(admin.ModelAdmin[MailTemplate]):
+    list_display = ["queue", "kind", "language", "subject"]
+    list_filter = ["kind", "language", "queue"]
+
+
+class ArticleInline(admin.StackedInline[Article, Ticket]):
+    model = Article
+    extra = 0
+    can_delete = False
+    fields = ("direction", "kind", "from_email", "from_name", "subject", "new_text", "quoted_text", "flags")
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin[Ticket]):
+    list_display = ["number", "subject", "status", "priority", "queue", "customer", "kind", "created_at"]
+    list_filter = ["status", "priority", "queue", "kind", "channel"]
+    search_fields = ["number", "subject", "customer__email", "customer__name"]
+    readonly_fields = ["number", "customer", "channel", "kind", "flags", "created_at", "updated_at"]
+    raw_id_fields = ["assignee"]
+    inlines = [ArticleInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        return super().get_queryset(request).select_related("queue", "customer")
+
+
+class AttachmentInline(admin.TabularInline[Attachment, Article]):
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = ("filename", "content_type", "size", "sha256", "inline")
+    readonly_fields = fields
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin[Article]):
+    list_display = ["ticket", "direction", "kind", "from_email", "subject", "created_at"]
+    list_filter = ["direction", "kind"]
+    search_fields = ["subject", "from_email", "message_id", "ticket__number"]
+    raw_id_fields = ["ticket", "raw"]
+    readonly_fields = ["message_id", "in_reply_to", "references", "content_hash", "flags", "html"]
+    inlines = [AttachmentInline]
