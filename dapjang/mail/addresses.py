@@ -32,6 +32,8 @@ class AddressList:
     display_name_address: bool = False
 
 
+_AMBIGUOUS = ("ambiguous", "", "")
+_NONE = ("none", "", "")
 Token = tuple[str, str]  # kind (q quoted, c comment, a angle, w word, s special), text
 
 
@@ -106,33 +108,31 @@ def _name(parts: list[str]) -> str:
     return decode_header(" ".join(parts)).text if parts else ""
 
 
-def _item(tokens: list[Token]) -> tuple[str, str] | None | bool:
-    """One mailbox → (name, addr); None when it names no address; False when ambiguous."""
+def _item(tokens: list[Token]) -> tuple[str, str, str]:
+    """One mailbox → (status, name, addr); status "ok", "none" (names no address) or "ambiguous"."""
     angles = [i for i, t in enumerate(tokens) if t[0] == "a"]
     words = [t for t in tokens if t[0] != "c"]
     comments = [t[1] for t in tokens if t[0] == "c"]
     if len(angles) > 1:
-        return False
+        return _AMBIGUOUS
     if angles:
         k = angles[0]
         if any(t[0] != "c" for t in tokens[k + 1 :]):
-            return False
+            return _AMBIGUOUS
         addr = _clean_addr(tokens[k][1])
         if not addr:
-            return None if not tokens[k][1].strip() else False
-        phrase = [t[1] for t in tokens[:k] if t[0] in "qw"]
+            return _AMBIGUOUS if tokens[k][1].strip() else _NONE
         for kind, text in tokens[:k]:
             if kind == "w" and "@" in text and text.lower() != addr.lower() and not ENCODED_WORD.match(text):
-                return False
-        return _name(phrase or comments), addr
+                return _AMBIGUOUS
+        phrase = [t[1] for t in tokens[:k] if t[0] in "qw"]
+        return "ok", _name(phrase or comments), addr
     if not any("@" in t[1] for t in words):
-        return None
+        return _NONE
     if len(words) != 1 or words[0][0] != "w":
-        return False
+        return _AMBIGUOUS
     addr = _clean_addr(words[0][1])
-    if not addr:
-        return False
-    return _name(comments), addr
+    return ("ok", _name(comments), addr) if addr else _AMBIGUOUS
 
 
 def parse_addresses(value: str, strict: bool = True) -> AddressList:
@@ -156,14 +156,13 @@ def parse_addresses(value: str, strict: bool = True) -> AddressList:
     for item in items:
         if not item:
             continue
-        got = _item(item)
-        if got is False:
+        status, name, addr = _item(item)
+        if status == "ambiguous":
             result.ambiguous = True
             if not strict:
                 salvage = " ".join(t[1] for t in item)
                 result.addresses += [("", a) for a in map(_clean_addr, _SALVAGE.findall(salvage)) if a]
-        elif got:
-            name, addr = got  # type: ignore[misc]
+        elif status == "ok":
             result.addresses.append((name, addr))
             for found in _ADDR_IN_TEXT.findall(name):
                 if found.lower().strip(".") != addr.lower():

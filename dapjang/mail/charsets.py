@@ -64,6 +64,7 @@ _SUPERSETS = {
 # Encoders that are not text charsets; a label naming one must not be used to decode mail.
 _NOT_TEXT = frozenset({"base64", "hex", "quopri", "uu", "zlib", "bz2", "rot13", "idna", "punycode"})
 
+_NOT_ASCII_COMPATIBLE = ("iso2022", "utf_7", "utf-7", "utf_16", "utf-16", "utf_32", "utf-32", "hz")
 DETECT_SAMPLE = 65536  # bytes given to charset-normalizer; the rest is decoded with its answer
 
 
@@ -92,7 +93,7 @@ def codec_for(label: str | None) -> str | None:
         info = codecs.lookup(name)
     except (LookupError, ValueError):
         return None
-    if info.name in _NOT_TEXT:
+    if info.name in _NOT_TEXT or not getattr(info, "_is_text_encoding", True):
         return None
     if info.name == "euc_kr":
         return "cp949"
@@ -129,24 +130,37 @@ def _detect(data: bytes, hint: str | None = None) -> str:
             continue
         if codec != "cp949" or looks_korean(text):
             return text
+    sample = _non_ascii_lines(data)
     try:
-        best = from_bytes(data[:DETECT_SAMPLE]).best()
+        matches = from_bytes(sample)
     except Exception:  # noqa: BLE001 - detection is advisory; a crash in it must not lose the mail
-        best = None
-    if best is not None and best.encoding:
-        codec = codec_for(best.encoding) or best.encoding
+        matches = None
+    candidates = [m.encoding for m in matches][:3] if matches else []
+    for name in [*candidates, "cp1252"]:
+        codec = codec_for(name) or name
         try:
-            return data.decode(codec, errors="replace")
-        except LookupError:
-            pass
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
     return data.decode("cp1252", errors="replace")
+
+
+def _non_ascii_lines(data: bytes) -> bytes:
+    """The lines that carry 8-bit bytes: detection on mostly-ASCII mail otherwise samples only ASCII."""
+    lines = [line for line in data.split(b"\n") if not line.isascii()]
+    out = bytearray()
+    for line in lines:
+        out += line[:DETECT_SAMPLE] + b"\n"
+        if len(out) >= DETECT_SAMPLE:
+            break
+    return bytes(out)
 
 
 def decode_bytes(data: bytes, label: str | None, hint: str | None = None) -> Decoded:
     """Decode body or parameter bytes; the label is trusted only when the bytes agree with it."""
-    if data.isascii():
-        return Decoded(data.decode("ascii"))
     codec = codec_for(label)
+    if data.isascii() and (codec is None or not codec.startswith(_NOT_ASCII_COMPATIBLE)):
+        return Decoded(data.decode("ascii"))
     if codec is not None:
         try:
             return Decoded(data.decode(codec))

@@ -26,7 +26,9 @@ _HEADER_LINE = re.compile(
 )
 _ON_WROTE = re.compile(r"^\s*(?:>\s*)*on\b.{0,300}\bwrote:\s*$", re.I | re.S)
 _OTHER_WROTE = re.compile(r"^\s*(?:>\s*)*(?:am\b.{0,300}schrieb|le\b.{0,300}a écrit)\s*:\s*$", re.I | re.S)
-_KO_WROTE = re.compile(r"^\s*(?:>\s*)*.{0,300}\d.{0,300}(?:님이|님의)?\s*작성(?:하였습니다|했습니다)?\s*:\s*$", re.S)
+_KO_WROTE = re.compile(
+    r"^\s*(?:>\s*)*.{0,300}\d.{0,300}(?:님이|님의)?\s*작성(?:하였습니다|했습니다)?\s*:\s*$", re.S
+)
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:

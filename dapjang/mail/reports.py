@@ -17,12 +17,15 @@ from email.policy import compat32
 MAX_REPORT_PARTS = 50
 MAX_SCAN = 200_000  # characters of bounce text searched for an id or a status
 
-_BOUNCE_SENDERS = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mail-delivery-subsystem|"
-                             r"mdaemon|mailer_daemon|bounce|bounces?-?)(?:[+\-.].*)?$", re.I)
+_BOUNCE_SENDERS = re.compile(
+    r"^(?:mailer-daemon|postmaster|mail-daemon|mailer_daemon|mail-delivery-subsystem|mdaemon|"
+    r"microsoftexchange[0-9a-f]*)(?:[+\-.].*)?$",
+    re.I,
+)
+# English MTA phrases only: Korean 반송/배달 also mean a parcel return, which customers write about.
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|returned to sender|delivery status notification|mail delivery fail|failure notice|"
-    r"returned mail|delivery failure|delivery has failed|could not be delivered|non[- ]?delivery|"
-    r"전송 실패|전달 실패|배달 실패|반송|배달되지",
+    r"returned mail|delivery failure|delivery has failed|could not be delivered|non[- ]?delivery",
     re.I,
 )
 _MESSAGE_ID = re.compile(r"^[ \t>]*message-id:[ \t]*(<[^>\s]{1,990}>|\S{1,990})", re.I | re.M)
@@ -138,13 +141,17 @@ def _read_mdn(blocks: list[Message], report: DeliveryReport) -> None:
             report.action = disposition.rsplit(";", 1)[-1].strip().split("/")[0].lower()
 
 
-def looks_like_bounce(sender_locals: list[str], subject: str) -> bool:
-    return any(_BOUNCE_SENDERS.match(local) for local in sender_locals) or bool(
-        _BOUNCE_SUBJECT.search(subject[:300])
-    )
+def looks_like_bounce(sender_locals: list[str], subject: str, machine: bool) -> bool:
+    """A daemon sender is enough; a bounce-like subject only counts from a machine (null
+    Return-Path or Auto-Submitted), because people forward NDRs and quote their subjects."""
+    if any(_BOUNCE_SENDERS.match(local) for local in sender_locals):
+        return True
+    return machine and bool(_BOUNCE_SUBJECT.search(subject[:300]))
 
 
-def read_report(msg: Message, report_type: str, sender_locals: list[str], subject: str, text: str) -> DeliveryReport | None:
+def read_report(
+    msg: Message, report_type: str, sender_locals: list[str], subject: str, text: str, machine: bool = False
+) -> DeliveryReport | None:
     """The report for a DSN, an MDN or a free-text bounce; None for any other mail."""
     report_type = report_type.lower()
     if msg.get_content_type() == "multipart/report" and report_type in (
@@ -154,7 +161,7 @@ def read_report(msg: Message, report_type: str, sender_locals: list[str], subjec
         report = DeliveryReport(report_type=report_type)
         _from_parts(_parts(msg), report)
         return report
-    if not looks_like_bounce(sender_locals, subject):
+    if not looks_like_bounce(sender_locals, subject, machine):
         return None
     report = DeliveryReport(report_type="")
     _from_parts(_parts(msg), report)

@@ -107,7 +107,12 @@ def test_lenient_lists_salvage_addresses_for_routing() -> None:
 
 
 def test_name_with_encoded_newline_stays_one_line() -> None:
-    parsed = parse_mail(mail("x", sender=f"{ew_b('Kim' + chr(13) + chr(10) + 'Bcc: x@evil.example', 'utf-8')} <kim@example.com>"))
+    parsed = parse_mail(
+        mail(
+            "x",
+            sender=f"{ew_b('Kim' + chr(13) + chr(10) + 'Bcc: x@evil.example', 'utf-8')} <kim@example.com>",
+        )
+    )
     assert "\n" not in parsed.from_[0].name and "\r" not in parsed.from_[0].name
     assert parsed.from_[0].email == "kim@example.com"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dapjang.mail.charsets import codec_for, decode_bytes, decode_8bit_header
+from dapjang.mail.charsets import codec_for, decode_8bit_header, decode_bytes
 from dapjang.mail.parse import parse_mail
 from tests.mail.mailgen import KO_CP949_ONLY, ew_b, ew_q, mail, multipart, part, qp, wrap
 
@@ -62,7 +62,11 @@ def test_encoded_word_subject_with_cp949_bytes(encoder: object, label: str) -> N
 def test_rfc2231_filename_in_ks_c_5601() -> None:
     name = f"견적서_{KO_CP949_ONLY}.pdf".encode("cp949")
     pct = "".join(f"%{c:02X}" for c in name)
-    att = part(b"%PDF-1.4", "application/pdf", headers=[("Content-Disposition", f"attachment; filename*=ks_c_5601-1987''{pct}")])
+    att = part(
+        b"%PDF-1.4",
+        "application/pdf",
+        headers=[("Content-Disposition", f"attachment; filename*=ks_c_5601-1987''{pct}")],
+    )
     parsed = parse_mail(wrap(multipart("mixed", [part("본문"), att])))
     assert [a.filename for a in parsed.attachments] == [f"견적서_{KO_CP949_ONLY}.pdf"]
 
@@ -71,14 +75,16 @@ def test_rfc2231_continuations_join_bytes_before_decoding() -> None:
     name = "한글파일이름.txt".encode("euc-kr")
     pct = "".join(f"%{c:02X}" for c in name)
     cut = 7  # inside the second character's %XX sequence boundary
-    disp = f"attachment; filename*0*=euc-kr''{pct[:cut * 3]}; filename*1*={pct[cut * 3:]}"
+    disp = f"attachment; filename*0*=euc-kr''{pct[: cut * 3]}; filename*1*={pct[cut * 3 :]}"
     att = part(b"data", "application/octet-stream", headers=[("Content-Disposition", disp)])
     parsed = parse_mail(wrap(multipart("mixed", [part("hi"), att])))
     assert parsed.attachments[0].filename == "한글파일이름.txt"
 
 
 def test_iso_2022_kr_body() -> None:
-    parsed = parse_mail(mail("안녕하세요 고객님".encode("iso2022_kr"), ctype="text/plain; charset=iso-2022-kr", cte="7bit"))
+    parsed = parse_mail(
+        mail("안녕하세요 고객님".encode("iso2022_kr"), ctype="text/plain; charset=iso-2022-kr", cte="7bit")
+    )
     assert parsed.text == "안녕하세요 고객님"
 
 
