@@ -36,23 +36,26 @@ def outbox_enqueue(
     suppressed_reason: str = "",
 ) -> tuple[Outbox, bool]:
     """Writes the row once; a second call with the same key returns the first row unchanged."""
-    state = Outbox.State.SUPPRESSED if suppressed_reason else Outbox.State.QUEUED
-    return Outbox.objects.get_or_create(
+    existing = Outbox.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    # No savepoint: callers run inside their own transaction, and the unique key turns a racing
+    # second writer into an IntegrityError that rolls that writer back whole.
+    row = Outbox.objects.create(
         idempotency_key=idempotency_key,
-        defaults={
-            "kind": kind,
-            "ticket_id": ticket_id,
-            "to_email": to_email,
-            "envelope_from": envelope_from,
-            "subject": subject,
-            "message_id": message_id,
-            "data": data,
-            "state": state,
-            "last_error": suppressed_reason,
-            "created_at": timezone.now(),
-            "next_attempt_at": timezone.now(),
-        },
+        kind=kind,
+        ticket_id=ticket_id,
+        to_email=to_email,
+        envelope_from=envelope_from,
+        subject=subject[:500],
+        message_id=message_id,
+        data=data,
+        state=Outbox.State.SUPPRESSED if suppressed_reason else Outbox.State.QUEUED,
+        last_error=suppressed_reason,
+        created_at=timezone.now(),
+        next_attempt_at=timezone.now(),
     )
+    return row, True
 
 
 @dataclass

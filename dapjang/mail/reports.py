@@ -46,7 +46,12 @@ class DeliveryReport:
 
 
 def normalise_message_id(value: str) -> str:
-    """No angle brackets, no whitespace, at most 995 characters: the form ids are compared in."""
+    """No angle brackets, no whitespace, at most 995 characters: the form ids are compared in.
+
+    Raw header values carry 8-bit bytes as surrogate escapes, which no database or encoder accepts:
+    valid UTF-8 becomes its characters, anything else U+FFFD, the same way every time.
+    """
+    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     value = "".join(value.split())
     if value.startswith("<") and value.endswith(">"):
         value = value[1:-1]

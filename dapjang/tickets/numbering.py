@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dapjang.tickets.models import TicketCounter
+
+# The table name is ours, fixed at import; only the year is a parameter.
+_INCREMENT = f"UPDATE {TicketCounter._meta.db_table} SET last = last + 1 WHERE year = %s RETURNING last"  # noqa: S608
 
 
 def ticket_number_next() -> str:
@@ -17,9 +19,12 @@ def ticket_number_next() -> str:
     """
     year = timezone.localtime().year
     for _ in range(3):
-        if TicketCounter.objects.filter(year=year).update(last=F("last") + 1) == 1:
-            last = TicketCounter.objects.values_list("last", flat=True).get(year=year)
-            return f"{year}-{last:06d}"
+        with connection.cursor() as cursor:
+            # RETURNING (PostgreSQL, SQLite ≥ 3.35): increment and read in one locked statement.
+            cursor.execute(_INCREMENT, [year])
+            row = cursor.fetchone()
+        if row is not None:
+            return f"{year}-{row[0]:06d}"
         try:
             with transaction.atomic():
                 TicketCounter.objects.create(year=year, last=1)

@@ -117,7 +117,8 @@ def raw_process(raw: RawMessage, *, ctx: PipelineContext, release: bool = False)
     except IntegrityError as exc:
         # Two deliveries raced; the database's unique constraint let the other one win.
         with transaction.atomic():
-            duplicate = _duplicate_of(raw, parse_mail(bytes(raw.data)))
+            data = bytes(raw.data)
+            duplicate, _ = _duplicate_of(parse_mail(data), mail_fingerprint(data))
             if duplicate is not None:
                 return _finish(raw, duplicate)
         return _fail(raw, exc)
@@ -142,7 +143,8 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
         return Stop("ignored", "ignored", "our own mail came back: loop stopped")
     if kind in (Kind.BOUNCE, Kind.MDN):
         return bounces.bounce_record(raw=raw, mail=mail, kind=kind)
-    duplicate = _duplicate_of(raw, mail)
+    fingerprint = mail_fingerprint(data) if mail.message_id else ""
+    duplicate, shared_id = _duplicate_of(mail, fingerprint)
     if duplicate is not None:
         return duplicate
     step_sender(mail, ctx)
@@ -152,7 +154,7 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
         )
         if not flood.allowed:
             raise Stop("held", "held", flood.reason)
-    flags = _flags(mail)
+    flags = _flags(mail, shared_id)
     ticket = step_thread(mail, flags)
     customer = step_customer(mail, flags)
     created = ticket is None
@@ -160,7 +162,7 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
         ticket = step_create_ticket(raw, mail, kind, customer, flags, ctx)
     else:
         step_reopen(ticket, kind)
-    article = step_article(raw, mail, kind, ticket, flags)
+    article = step_article(raw, mail, kind, ticket, flags, fingerprint)
     step_attachments(mail, article)
     if created and kind is Kind.HUMAN and not _UNVERIFIED & set(flags):
         ticket_acknowledge(ticket=ticket, article=article, mail=mail, ctx=ctx)
@@ -178,17 +180,19 @@ def step_not_mail(data: bytes) -> None:
         raise Stop("held", "held", "not an e-mail message: no header lines / 메일 형식이 아닙니다")
 
 
-def _duplicate_of(raw: RawMessage, mail: ParsedMail) -> Stop | None:
-    """Same Message-ID and same content as an article we have: the same mail again (RELIABILITY 15)."""
+def _duplicate_of(mail: ParsedMail, fingerprint: str) -> tuple[Stop | None, bool]:
+    """Same Message-ID and content as an article we have is the same mail again (RELIABILITY 15).
+
+    Also says whether the Message-ID is already taken by different content (RELIABILITY 16).
+    """
     if not mail.message_id:
-        return None
-    fingerprint = mail_fingerprint(bytes(raw.data))
-    for content_hash, ticket_id in Article.objects.filter(message_id=mail.message_id).values_list(
-        "content_hash", "ticket_id"
-    ):
+        return None, False
+    rows = list(Article.objects.filter(message_id=mail.message_id).values_list("content_hash", "ticket_id"))
+    for content_hash, ticket_id in rows:
         if content_hash == fingerprint:
-            return Stop("processed", "duplicate", "already imported", ticket=Ticket.objects.get(id=ticket_id))
-    return None
+            ticket = Ticket.objects.get(id=ticket_id)
+            return Stop("processed", "duplicate", "already imported", ticket=ticket), True
+    return None, bool(rows)
 
 
 def step_sender(mail: ParsedMail, ctx: PipelineContext) -> None:
@@ -201,11 +205,11 @@ def step_sender(mail: ParsedMail, ctx: PipelineContext) -> None:
         raise Stop("held", "held", "the sender is one of our own support addresses (possible mail loop)")
 
 
-def _flags(mail: ParsedMail) -> list[str]:
+def _flags(mail: ParsedMail, shared_message_id: bool) -> list[str]:
     flags = list(mail.sender_flags) + [f"defect: {d}" for d in mail.defects[:20]]
     if mail.charset_guessed:
         flags.append("charset_guessed")
-    if mail.message_id and Article.objects.filter(message_id=mail.message_id).exists():
+    if shared_message_id:
         flags.append("duplicate_message_id")
     return flags
 
@@ -277,7 +281,9 @@ def step_reopen(ticket: Ticket, kind: Kind) -> None:
         ticket.save(update_fields=["status", "updated_at"])
 
 
-def step_article(raw: RawMessage, mail: ParsedMail, kind: Kind, ticket: Ticket, flags: list[str]) -> Article:
+def step_article(
+    raw: RawMessage, mail: ParsedMail, kind: Kind, ticket: Ticket, flags: list[str], fingerprint: str
+) -> Article:
     sender = mail.sender
     return Article.objects.create(
         ticket=ticket,
@@ -293,7 +299,7 @@ def step_article(raw: RawMessage, mail: ParsedMail, kind: Kind, ticket: Ticket, 
         quoted_text=mail.quoted_text,
         html=mail.html,
         message_id=mail.message_id,
-        content_hash=mail_fingerprint(bytes(raw.data)) if mail.message_id else "",
+        content_hash=fingerprint,
         in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else "",
         references=mail.references[-50:],
         raw=raw,
@@ -303,6 +309,8 @@ def step_article(raw: RawMessage, mail: ParsedMail, kind: Kind, ticket: Ticket, 
 
 
 def step_attachments(mail: ParsedMail, article: Article) -> None:
+    if not mail.attachments:
+        return
     rows = [
         Attachment(
             article=article,

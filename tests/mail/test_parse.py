@@ -321,3 +321,10 @@ def test_date_is_timezone_aware() -> None:
 def test_language_from_subject_and_new_text() -> None:
     assert parse_mail(mail("배송이 아직 안 왔어요", subject="문의")).language == "ko"
     assert parse_mail(mail("Where is my parcel?")).language == "en"
+
+
+def test_eight_bit_bytes_in_a_message_id_never_reach_the_database_as_surrogates() -> None:
+    raw = b"From: a@b.example\r\nMessage-ID: <\xed\x97\xa4\xeb\x8d\x94\xff@b.example>\r\nSubject: x\r\n\r\nbody\r\n"
+    mail = parse_mail(raw)
+    mail.message_id.encode("utf-8")  # raises on a surrogate
+    assert mail.message_id == "헤더\ufffd@b.example"

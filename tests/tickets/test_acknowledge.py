@@ -255,3 +255,13 @@ def test_a_read_receipt_does_not_reopen_a_solved_ticket(feed: Any) -> None:
     result = feed(mdn)
     assert result.kind == "mdn"
     assert Ticket.objects.get(number=first.ticket).status == Ticket.Status.SOLVED
+
+
+def test_a_broken_non_ascii_message_id_does_not_stop_the_ack(feed: Any) -> None:
+    raw = build_mail(message_id="<ok@customer.example>").replace(
+        b"Message-ID: <ok@customer.example>", "Message-ID: <헤더@customer.example>".encode()
+    )
+    result = feed(raw)
+    assert result.outcome == "created"
+    (ack,) = acks()
+    assert b"In-Reply-To" not in bytes(ack.data)
