@@ -34,11 +34,17 @@ def outbox_enqueue(
     message_id: str,
     data: bytes,
     suppressed_reason: str = "",
+    known_new: bool = False,
 ) -> tuple[Outbox, bool]:
-    """Writes the row once; a second call with the same key returns the first row unchanged."""
-    existing = Outbox.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
+    """Writes the row once; a second call with the same key returns the first row unchanged.
+
+    `known_new` skips the look-up when the caller's own transaction just made the key's subject
+    (the ack of a ticket created a moment ago cannot exist yet).
+    """
+    if not known_new:
+        existing = Outbox.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
     # No savepoint: callers run inside their own transaction, and the unique key turns a racing
     # second writer into an IntegrityError that rolls that writer back whole.
     row = Outbox.objects.create(

@@ -52,7 +52,11 @@ def _header(value: str) -> str:
 
 
 def _address(name: str, addr: str) -> str:
-    return formataddr((one_line(name, 120), addr), charset="utf-8")
+    name, addr = one_line(name, 120), one_line(addr, 320)
+    if addr.isascii():
+        return formataddr((name, addr), charset="utf-8")
+    # An internationalised address (RFC 6532) stays UTF-8; only the display name is encoded.
+    return f"{_header(name)} <{addr}>" if name else addr
 
 
 def automatic_mail_bytes(mail: AutomaticMail) -> bytes:

@@ -17,7 +17,7 @@ from dapjang.tickets.models import Article, Ticket
 
 
 def ticket_acknowledge(
-    *, ticket: Ticket, article: Article, mail: ParsedMail, ctx: PipelineContext
+    *, ticket: Ticket, article: Article, mail: ParsedMail, ctx: PipelineContext, fresh: bool = False
 ) -> Outbox | None:
     """Queues one ack per ticket (idempotency key `ack:<ticket>`), unless a loop cap or bounce forbids it.
 
@@ -74,6 +74,7 @@ def ticket_acknowledge(
         message_id=message_id,
         data=automatic_mail_bytes(auto),
         suppressed_reason=suppressed,
+        known_new=fresh,
     )
     if created and not suppressed:
         Article.objects.create(

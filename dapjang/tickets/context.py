@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dapjang.customers.models import Customer
 from dapjang.tickets import defaults
 from dapjang.tickets.models import MailTemplate, Queue
 from dapjang.tickets.queues import AddressBook, queue_from_address
@@ -17,6 +18,8 @@ class PipelineContext:
     _queues: dict[int, Queue] = field(default_factory=dict)
     _from: dict[int, str] = field(default_factory=dict)
     _templates: dict[tuple[int, str, str], tuple[str, str]] = field(default_factory=dict)
+    # Address → customer, for the batch: an import of old mail meets the same senders again and again.
+    customers: dict[str, Customer] = field(default_factory=dict)
 
     def queue(self, queue_id: int) -> Queue:
         if queue_id not in self._queues:

@@ -142,6 +142,7 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
         log.info("own mail came back (message-id %s); not processed", mail.message_id)
         return Stop("ignored", "ignored", "our own mail came back: loop stopped")
     if kind in (Kind.BOUNCE, Kind.MDN):
+        ctx.customers.clear()  # a bounce may mark a cached customer undeliverable
         return bounces.bounce_record(raw=raw, mail=mail, kind=kind)
     fingerprint = mail_fingerprint(data) if mail.message_id else ""
     duplicate, shared_id = _duplicate_of(mail, fingerprint)
@@ -156,7 +157,7 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
             raise Stop("held", "held", flood.reason)
     flags = _flags(mail, shared_id)
     ticket = step_thread(mail, flags)
-    customer = step_customer(mail, flags)
+    customer = step_customer(mail, flags, ctx)
     created = ticket is None
     if ticket is None:
         ticket = step_create_ticket(raw, mail, kind, customer, flags, ctx)
@@ -165,7 +166,7 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
     article = step_article(raw, mail, kind, ticket, flags, fingerprint)
     step_attachments(mail, article)
     if created and kind is Kind.HUMAN and not _UNVERIFIED & set(flags):
-        ticket_acknowledge(ticket=ticket, article=article, mail=mail, ctx=ctx)
+        ticket_acknowledge(ticket=ticket, article=article, mail=mail, ctx=ctx, fresh=True)
     return Stop("processed", "created" if created else "appended", ticket=ticket)
 
 
@@ -237,13 +238,21 @@ def _is_participant(ticket: Ticket, mail: ParsedMail) -> bool:
     return ticket.articles.filter(direction=Article.Direction.IN, from_email__iexact=sender).exists()
 
 
-def step_customer(mail: ParsedMail, flags: list[str]) -> Customer | None:
+def step_customer(mail: ParsedMail, flags: list[str], ctx: PipelineContext) -> Customer | None:
     """The real addr-spec decides; an ambiguous From is never matched to an existing customer."""
     assert mail.sender is not None
     if _UNVERIFIED & set(flags) and customer_by_email(mail.sender.email) is not None:
         flags.append("unverified sender: not matched to the existing customer")
         return None
-    customer, _ = customer_for_email(email=mail.sender.email, name=mail.sender.name, language=mail.language)
+    key = mail.sender.email.lower()
+    cached = ctx.customers.get(key)
+    if cached is not None and (cached.name or not mail.sender.name):
+        return cached
+    customer, created = customer_for_email(
+        email=mail.sender.email, name=mail.sender.name, language=mail.language
+    )
+    if not created:  # a row made in this mail's savepoint could still be rolled back: not cached yet
+        ctx.customers[key] = customer
     return customer
 
 
