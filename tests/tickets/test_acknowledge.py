@@ -269,7 +269,9 @@ def test_a_broken_non_ascii_message_id_does_not_stop_the_ack(feed: Any) -> None:
 
 def test_an_internationalised_sender_address_still_gets_its_ack(feed: Any) -> None:
     """SMTPUTF8 addresses (RFC 6532) reach us too; the ack must not crash on them."""
-    raw = "From: 홍길동 <길동@customer.example>\r\nTo: help@shop.example\r\nSubject: 문의\r\n\r\n안녕하세요\r\n"
+    raw = (
+        "From: 홍길동 <길동@customer.example>\r\nTo: help@shop.example\r\nSubject: 문의\r\n\r\n안녕하세요\r\n"
+    )
     result = feed(raw.encode())
     assert result.outcome == "created"
     (ack,) = acks()
