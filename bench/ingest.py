@@ -97,9 +97,8 @@ def ceiling(dirs: list[Path], runs: int) -> Row:
     cmd = [sys.executable, script, "--parser", "stdlib", *map(str, dirs)]
     children = [run(cmd) for _ in range(runs)]
     results = [json_line(c.out) | {"process_wall_s": round(c.wall_s, 2)} for c in children]
-    wall, rate, rss = (
-        statistics.median(r[k] for r in results) for k in ("wall_s", "msg_per_s", "peak_rss_mb")
-    )
+    wall, rate = (statistics.median(r[k] for r in results) for k in ("wall_s", "msg_per_s"))
+    rss = statistics.median(c.rss_mb for c in children)
     outcomes: dict[str, int | None] = {o: None for o in OUTCOMES} | {"failed": results[0]["errors"]}
     row = Row("stdlib parse-only ceiling (in-loop)", "—", results[0]["messages"], wall, rate, rss, outcomes)
     row.detail = {"runs": results}
