@@ -29,9 +29,10 @@ from dapjang.mail.parse import ParsedMail, parse_mail
 from dapjang.tickets import bounces, defaults
 from dapjang.tickets.acknowledge import ticket_acknowledge
 from dapjang.tickets.context import PipelineContext
+from dapjang.tickets.hotpath import KnownArticle, articles_with_message_ids, raw_message_finish
 from dapjang.tickets.models import Article, Attachment, Ticket
 from dapjang.tickets.numbering import ticket_number_next
-from dapjang.tickets.threading import ticket_by_references, ticket_by_subject_tag
+from dapjang.tickets.threading import ticket_by_subject_tag
 
 log = logging.getLogger("dapjang.pipeline")
 
@@ -69,9 +70,26 @@ def raw_store(
     envelope_from: str | None = None,
     envelope_to: list[str] | None = None,
     received_at: datetime | None = None,
+    known_new: bool = False,
 ) -> tuple[RawMessage, bool]:
-    """Step 0, before any parsing: the bytes, keyed by sha256. Identical bytes are stored once."""
+    """Step 0, before any parsing: the bytes, keyed by sha256. Identical bytes are stored once.
+
+    `known_new`: the caller checked, in this transaction, that the bytes are not stored yet (a bulk
+    import asks once per batch); a racing writer then surfaces as an IntegrityError for the batch.
+    """
     digest = hashlib.sha256(data).hexdigest()
+    if known_new:
+        row = RawMessage.objects.create(
+            sha256=digest,
+            data=data,
+            size=len(data),
+            channel=channel,
+            source=source[:1000],
+            envelope_from=envelope_from,
+            envelope_to=[a.lower() for a in envelope_to or []],
+            received_at=received_at or timezone.now(),
+        )
+        return row, True
     return RawMessage.objects.get_or_create(
         sha256=digest,
         defaults={
@@ -94,23 +112,35 @@ def ingest(
     source: str = "",
     envelope_from: str | None = None,
     envelope_to: list[str] | None = None,
+    parsed: ParsedMail | None = None,
+    known_new: bool = False,
 ) -> IngestResult:
-    """Store, then process. The same bytes a second time are reported as a duplicate, not redone."""
+    """Store, then process. The same bytes a second time are reported as a duplicate, not redone.
+
+    `parsed` is `parse_mail(data)` done ahead of time (by a parse worker during a bulk import).
+    """
     raw, created = raw_store(
-        data, channel=channel, source=source, envelope_from=envelope_from, envelope_to=envelope_to
+        data,
+        channel=channel,
+        source=source,
+        envelope_from=envelope_from,
+        envelope_to=envelope_to,
+        known_new=known_new,
     )
     if not created and raw.state != RawMessage.State.RECEIVED:
         number = raw.ticket.number if raw.ticket_id and raw.ticket else None
         return IngestResult(raw.id, "duplicate", raw.kind, number, f"same bytes already stored ({raw.state})")
-    return raw_process(raw, ctx=ctx)
+    return raw_process(raw, ctx=ctx, parsed=parsed)
 
 
-def raw_process(raw: RawMessage, *, ctx: PipelineContext, release: bool = False) -> IngestResult:
+def raw_process(
+    raw: RawMessage, *, ctx: PipelineContext, release: bool = False, parsed: ParsedMail | None = None
+) -> IngestResult:
     """Runs the steps for one stored mail; `release` lets a flood-held mail through (an admin's call)."""
     try:
         with transaction.atomic():
             try:
-                stop = _steps(raw, ctx=ctx, release=release)
+                stop = _steps(raw, ctx=ctx, release=release, parsed=parsed)
             except Stop as early:  # raised only before a step has written anything
                 stop = early
             return _finish(raw, stop)
@@ -130,11 +160,11 @@ def raw_process(raw: RawMessage, *, ctx: PipelineContext, release: bool = False)
 # --- the steps, in order -----------------------------------------------------------------------------
 
 
-def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
+def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool, parsed: ParsedMail | None) -> Stop:
     data = bytes(raw.data)
     step_not_mail(data)
     fault_point("parse", data)
-    mail = parse_mail(data)
+    mail = parsed if parsed is not None else parse_mail(data)
     kind = mail_kind(mail, envelope_from=raw.envelope_from)
     raw.kind, raw.message_id = kind.value, mail.message_id
     raw.sender = mail.sender.email.lower() if mail.sender else ""
@@ -145,7 +175,8 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
         ctx.customers.clear()  # a bounce may mark a cached customer undeliverable
         return bounces.bounce_record(raw=raw, mail=mail, kind=kind)
     fingerprint = mail_fingerprint(data) if mail.message_id else ""
-    duplicate, shared_id = _duplicate_of(mail, fingerprint)
+    known = _known_articles(mail)
+    duplicate, shared_id = _duplicate_of(mail, fingerprint, known)
     if duplicate is not None:
         return duplicate
     step_sender(mail, ctx)
@@ -156,7 +187,7 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool) -> Stop:
         if not flood.allowed:
             raise Stop("held", "held", flood.reason)
     flags = _flags(mail, shared_id)
-    ticket = step_thread(mail, flags)
+    ticket = step_thread(mail, flags, known)
     customer = step_customer(mail, flags, ctx)
     created = ticket is None
     if ticket is None:
@@ -181,17 +212,27 @@ def step_not_mail(data: bytes) -> None:
         raise Stop("held", "held", "not an e-mail message: no header lines / 메일 형식이 아닙니다")
 
 
-def _duplicate_of(mail: ParsedMail, fingerprint: str) -> tuple[Stop | None, bool]:
+def _known_articles(mail: ParsedMail) -> list[KnownArticle]:
+    """Articles carrying this mail's Message-ID or one it references: one query for dedupe and threading."""
+    ids = list(dict.fromkeys(i for i in (mail.message_id, *mail.references[-49:], *mail.in_reply_to) if i))
+    return articles_with_message_ids(ids)
+
+
+def _duplicate_of(
+    mail: ParsedMail, fingerprint: str, known: list[KnownArticle] | None = None
+) -> tuple[Stop | None, bool]:
     """Same Message-ID and content as an article we have is the same mail again (RELIABILITY 15).
 
     Also says whether the Message-ID is already taken by different content (RELIABILITY 16).
     """
     if not mail.message_id:
         return None, False
-    rows = list(Article.objects.filter(message_id=mail.message_id).values_list("content_hash", "ticket_id"))
-    for content_hash, ticket_id in rows:
-        if content_hash == fingerprint:
-            ticket = Ticket.objects.get(id=ticket_id)
+    if known is None:
+        known = _known_articles(mail)
+    rows = [k for k in known if k.message_id == mail.message_id]
+    for row in rows:
+        if row.content_hash == fingerprint:
+            ticket = Ticket.objects.get(id=row.ticket_id)
             return Stop("processed", "duplicate", "already imported", ticket=ticket), True
     return None, bool(rows)
 
@@ -215,9 +256,14 @@ def _flags(mail: ParsedMail, shared_message_id: bool) -> list[str]:
     return flags
 
 
-def step_thread(mail: ParsedMail, flags: list[str]) -> Ticket | None:
+def step_thread(mail: ParsedMail, flags: list[str], known: list[KnownArticle]) -> Ticket | None:
     """References first; the subject tag only when the writer already belongs to that ticket."""
-    ticket = ticket_by_references([*mail.references, *mail.in_reply_to])
+    refs = {*mail.references, *mail.in_reply_to} - {mail.message_id}
+    referenced = [k for k in known if k.message_id in refs]
+    ticket = None
+    if referenced:  # the most recent referenced article decides, as ticket_by_references does
+        latest = max(referenced, key=lambda k: k.id)
+        ticket = Ticket.objects.select_related("customer").get(id=latest.ticket_id)
     if ticket is None:
         tagged = ticket_by_subject_tag(mail.subject)
         if tagged is not None:
@@ -340,15 +386,15 @@ def step_attachments(mail: ParsedMail, article: Article) -> None:
 
 def _finish(raw: RawMessage, stop: Stop) -> IngestResult:
     ticket = stop.ticket
-    RawMessage.objects.filter(pk=raw.pk).update(
+    raw_message_finish(
+        raw_id=raw.id,
         state=stop.state,
         outcome=stop.outcome,
         kind=raw.kind,
         sender=raw.sender,
         message_id=raw.message_id,
         reason=stop.reason,
-        ticket=ticket,
-        next_attempt_at=None,
+        ticket_id=ticket.id if ticket else None,
     )
     raw.state, raw.outcome, raw.reason = stop.state, stop.outcome, stop.reason
     return IngestResult(raw.id, stop.outcome, raw.kind, ticket.number if ticket else None, stop.reason)

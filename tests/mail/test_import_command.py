@@ -114,3 +114,21 @@ def test_held_mail_is_listed_with_its_reason_and_retry_all_releases_it(desk: Any
     assert "no usable sender" in out.getvalue() and "not an e-mail" in out.getvalue()
     call_command("held", "retry", "--all", stdout=io.StringIO(), stderr=io.StringIO())
     assert RawMessage.objects.filter(state="held").count() == 2  # still no sender: held again, not lost
+
+
+def test_the_same_bytes_twice_in_one_batch_are_one_ticket(desk: Any, tmp_path: Path) -> None:
+    raw = build_mail(subject="두 번 저장된 메일")
+    (tmp_path / "a.eml").write_bytes(raw)
+    (tmp_path / "b.eml").write_bytes(raw)
+    rows = run_import("--jobs", "1", str(tmp_path))
+    assert [r["outcome"] for r in rows] == ["created", "duplicate"]
+    assert RawMessage.objects.count() == 1
+
+
+def test_parsing_in_a_worker_gives_the_same_tickets_as_in_one_process(desk: Any, tmp_path: Path) -> None:
+    write_folder(tmp_path / "one", 4)
+    one = run_import("--jobs", "1", str(tmp_path / "one"))
+    Ticket.objects.all().delete()
+    RawMessage.objects.all().delete()
+    two = run_import("--jobs", "2", str(tmp_path / "one"))
+    assert [r["outcome"] for r in two] == [r["outcome"] for r in one] == ["created"] * 4

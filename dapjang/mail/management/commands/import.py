@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from dapjang.mail.importer import ImportSourceError, MailItem, import_items, mail_items
+from dapjang.mail.importer import DEFAULT_JOBS, ImportSourceError, MailItem, import_items, mail_items
 from dapjang.mail.outbox import outbox_deliver
 from dapjang.tickets.pipeline import OUTCOMES, IngestResult
 
@@ -24,8 +24,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="one JSON line per message")
         parser.add_argument("--format", choices=["auto", "eml", "mbox", "maildir"], default="auto")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=DEFAULT_JOBS,
+            help=f"processes (2 or more: mail is parsed by workers while one writes); default {DEFAULT_JOBS}",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["jobs"] < 1:
+            raise CommandError("--jobs must be 1 or more / --jobs는 1 이상이어야 합니다")
         try:
             items = [item for path in opts["paths"] for item in mail_items(path, opts["format"])]
         except ImportSourceError as exc:
@@ -50,7 +58,7 @@ class Command(BaseCommand):
                     line["reason"] = result.reason
                 self.stdout.write(json.dumps(line, ensure_ascii=False))
 
-        import_items(items, on_result=report)
+        import_items(items, on_result=report, jobs=opts["jobs"])
         bar.close()
         sent = outbox_deliver()
         summary = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES)
