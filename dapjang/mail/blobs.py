@@ -12,8 +12,3 @@ def blob_put(data: bytes) -> str:
     # ignore_conflicts: the same file sent twice (or by two processes at once) is stored once.
     Blob.objects.bulk_create([Blob(sha256=digest, data=data, size=len(data))], ignore_conflicts=True)
     return digest
-
-
-def blob_get(sha256: str) -> bytes | None:
-    row = Blob.objects.filter(sha256=sha256).values_list("data", flat=True).first()
-    return bytes(row) if row is not None else None

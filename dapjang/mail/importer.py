@@ -95,6 +95,7 @@ class _Loaded:
     data: bytes | None
     error: str = ""
     parsed: Future[ParsedMail] | None = None
+    digest: str = ""
 
 
 def _load(chunk: list[MailItem], pool: ProcessPoolExecutor | None) -> list[_Loaded]:
@@ -105,7 +106,8 @@ def _load(chunk: list[MailItem], pool: ProcessPoolExecutor | None) -> list[_Load
         except OSError as exc:
             out.append(_Loaded(item, None, f"cannot read the file: {exc.strerror or exc}"))
             continue
-        out.append(_Loaded(item, data, parsed=pool.submit(parse_mail, data) if pool else None))
+        parsed = pool.submit(parse_mail, data) if pool else None
+        out.append(_Loaded(item, data, parsed=parsed, digest=hashlib.sha256(data).hexdigest()))
     return out
 
 
@@ -156,15 +158,14 @@ def _import_batch(
     with transaction.atomic():
         stored: set[str] = set()
         if fast:
-            digests = [hashlib.sha256(b.data).hexdigest() for b in batch if b.data is not None]
+            digests = [b.digest for b in batch if b.data is not None]
             stored = set(RawMessage.objects.filter(sha256__in=digests).values_list("sha256", flat=True))
         done = []
         for loaded in batch:
             known_new = False
             if fast and loaded.data is not None:
-                digest = hashlib.sha256(loaded.data).hexdigest()
-                known_new = digest not in stored
-                stored.add(digest)  # the same bytes twice in one batch: the second is a duplicate
+                known_new = loaded.digest not in stored
+                stored.add(loaded.digest)  # the same bytes twice in one batch: the second is a duplicate
             done.append((loaded.item, _import_one(loaded, ctx, known_new=known_new)))
         return done
 

@@ -22,12 +22,11 @@ from dapjang.faults import fault_point
 from dapjang.mail.models import RawMessage
 from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.pipeline import raw_process, raw_store
-from dapjang.tickets.queues import AddressBook
 
 log = logging.getLogger("dapjang.mail.smtpd")
 
 TEMPFAIL = "451 4.3.0 Temporary failure, please try again later / 잠시 후 다시 보내 주세요"
-ADDRESS_BOOK_TTL = 30.0
+CONTEXT_TTL = 30.0
 
 
 class DapjangHandler:
@@ -35,19 +34,23 @@ class DapjangHandler:
 
     def __init__(self) -> None:
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dapjang-smtpd-db")
-        self._book: AddressBook | None = None
-        self._book_at = 0.0
+        self._ctx: PipelineContext | None = None
+        self._ctx_at = 0.0
 
     def close(self) -> None:
         """Finishes queued processing and closes the worker thread's database connection."""
         self.db.submit(connections.close_all).result()
         self.db.shutdown(wait=True)
 
-    def _address_book(self) -> AddressBook:
-        if self._book is None or time.monotonic() - self._book_at > ADDRESS_BOOK_TTL:
+    def _context(self) -> PipelineContext:
+        """Addresses, queues, templates and known customers; renewed so admin changes arrive within the TTL.
+
+        Used only from the one DB thread, by the RCPT check and by processing alike.
+        """
+        if self._ctx is None or time.monotonic() - self._ctx_at > CONTEXT_TTL:
             close_old_connections()
-            self._book, self._book_at = AddressBook.load(), time.monotonic()
-        return self._book
+            self._ctx, self._ctx_at = PipelineContext(), time.monotonic()
+        return self._ctx
 
     async def _db(self, func: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.db, func, *args)
@@ -56,7 +59,7 @@ class DapjangHandler:
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         try:
-            book = await self._db(self._address_book)
+            book = (await self._db(self._context)).book
         except Exception:
             log.exception("address book unavailable")
             return TEMPFAIL
@@ -89,13 +92,12 @@ class DapjangHandler:
             raw, _ = raw_store(data, channel="smtp", envelope_from=sender, envelope_to=recipients)
         return raw.id
 
-    @staticmethod
-    def _process(raw_id: int) -> None:
+    def _process(self, raw_id: int) -> None:
         try:
             close_old_connections()
             raw = RawMessage.objects.filter(id=raw_id, state=RawMessage.State.RECEIVED).first()
             if raw is not None:
-                raw_process(raw, ctx=PipelineContext())
+                raw_process(raw, ctx=self._context())
         except Exception:
             log.exception("processing raw message %s failed; it stays received for a retry", raw_id)
 

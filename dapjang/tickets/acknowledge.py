@@ -53,7 +53,7 @@ def ticket_acknowledge(
     message_id = message_id_make()
     from_email = ctx.from_address(queue.id)
     auto = AutomaticMail(
-        from_name=queue.sender_name or f"{settings.DAPJANG_COMPANY_NAME}",
+        from_name=queue.sender_name or settings.DAPJANG_COMPANY_NAME,
         from_email=from_email,
         to_email=to_email,
         to_name=article.from_name,

@@ -35,7 +35,7 @@ class PipelineContext:
         """(subject, body) for the queue, else the desk-wide one, else the built-in default."""
         key = (queue_id, kind, language)
         if key not in self._templates:
-            rows = MailTemplate.objects.filter(kind=kind, language=language, queue_id__in=[queue_id])
+            rows = MailTemplate.objects.filter(kind=kind, language=language, queue_id=queue_id)
             row = (
                 rows.first() or MailTemplate.objects.filter(kind=kind, language=language, queue=None).first()
             )

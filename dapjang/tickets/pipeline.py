@@ -32,7 +32,7 @@ from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.hotpath import KnownArticle, articles_with_message_ids, raw_message_finish
 from dapjang.tickets.models import Article, Attachment, Ticket
 from dapjang.tickets.numbering import ticket_number_next
-from dapjang.tickets.threading import ticket_by_subject_tag
+from dapjang.tickets.threading import ticket_by_subject_tag, ticket_from_articles
 
 log = logging.getLogger("dapjang.pipeline")
 
@@ -78,30 +78,18 @@ def raw_store(
     import asks once per batch); a racing writer then surfaces as an IntegrityError for the batch.
     """
     digest = hashlib.sha256(data).hexdigest()
+    fields = {
+        "data": data,
+        "size": len(data),
+        "channel": channel,
+        "source": source[:1000],
+        "envelope_from": envelope_from,
+        "envelope_to": [a.lower() for a in envelope_to or []],
+        "received_at": received_at or timezone.now(),
+    }
     if known_new:
-        row = RawMessage.objects.create(
-            sha256=digest,
-            data=data,
-            size=len(data),
-            channel=channel,
-            source=source[:1000],
-            envelope_from=envelope_from,
-            envelope_to=[a.lower() for a in envelope_to or []],
-            received_at=received_at or timezone.now(),
-        )
-        return row, True
-    return RawMessage.objects.get_or_create(
-        sha256=digest,
-        defaults={
-            "data": data,
-            "size": len(data),
-            "channel": channel,
-            "source": source[:1000],
-            "envelope_from": envelope_from,
-            "envelope_to": [a.lower() for a in envelope_to or []],
-            "received_at": received_at or timezone.now(),
-        },
-    )
+        return RawMessage.objects.create(sha256=digest, **fields), True
+    return RawMessage.objects.get_or_create(sha256=digest, defaults=fields)
 
 
 def ingest(
@@ -259,11 +247,7 @@ def _flags(mail: ParsedMail, shared_message_id: bool) -> list[str]:
 def step_thread(mail: ParsedMail, flags: list[str], known: list[KnownArticle]) -> Ticket | None:
     """References first; the subject tag only when the writer already belongs to that ticket."""
     refs = {*mail.references, *mail.in_reply_to} - {mail.message_id}
-    referenced = [k for k in known if k.message_id in refs]
-    ticket = None
-    if referenced:  # the most recent referenced article decides, as ticket_by_references does
-        latest = max(referenced, key=lambda k: k.id)
-        ticket = Ticket.objects.select_related("customer").get(id=latest.ticket_id)
+    ticket = ticket_from_articles(known, refs)
     if ticket is None:
         tagged = ticket_by_subject_tag(mail.subject)
         if tagged is not None:

@@ -7,24 +7,24 @@ from __future__ import annotations
 
 import re
 
-from dapjang.tickets.models import Article, Ticket
+from dapjang.tickets.hotpath import KnownArticle, articles_with_message_ids
+from dapjang.tickets.models import Ticket
 
 TAG = re.compile(r"\[#(\d{4}-\d{6,9})\]")
 
 
-def subject_tag(number: str) -> str:
-    return f"[#{number}]"
+def ticket_from_articles(known: list[KnownArticle], referenced: set[str]) -> Ticket | None:
+    """The ticket of the most recent of these articles whose Message-ID (ours or the customer's) is referenced."""
+    matches = [k for k in known if k.message_id in referenced]
+    if not matches:
+        return None
+    latest = max(matches, key=lambda k: k.id)
+    return Ticket.objects.select_related("customer").get(id=latest.ticket_id)
 
 
 def ticket_by_references(ids: list[str]) -> Ticket | None:
-    """The ticket of the most recent article whose Message-ID (ours or the customer's) is referenced."""
-    ids = [i for i in ids if i]
-    if not ids:
-        return None
-    article = (
-        Article.objects.filter(message_id__in=ids[-50:]).select_related("ticket").order_by("-id").first()
-    )
-    return article.ticket if article else None
+    ids = list(dict.fromkeys(i for i in ids[-50:] if i))
+    return ticket_from_articles(articles_with_message_ids(ids), set(ids))
 
 
 def ticket_by_subject_tag(subject: str) -> Ticket | None:
