@@ -139,3 +139,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {"dapjang": {"handlers": ["console"], "level": env_str("DAPJANG_LOG_LEVEL", "WARNING")}},
 }
+
+# --- jobs (Celery) ------------------------------------------------------------------------------------
+# Unset: the embedded default, a broker in files under DAPJANG_HOME (no server to install). A site
+# that runs its pieces apart sets redis://… or amqp://…. Tasks only nudge: the database holds the
+# work, and the sweeper re-drives anything a lost task left behind.
+DAPJANG_BROKER_URL = env_secret("DAPJANG_BROKER_URL")
+DAPJANG_SWEEP_SECONDS = env_int("DAPJANG_SWEEP_SECONDS", 30)
+DAPJANG_STUCK_SECONDS = env_int("DAPJANG_STUCK_SECONDS", 120)  # a `received` row older than this is re-driven
+DAPJANG_SENDING_LEASE_SECONDS = env_int("DAPJANG_SENDING_LEASE_SECONDS", 300)  # a `sending` row older is retried
+DAPJANG_OUTBOX_SECONDS = env_int("DAPJANG_OUTBOX_SECONDS", 15)
+DAPJANG_IMAP_POLL_SECONDS = env_int("DAPJANG_IMAP_POLL_SECONDS", 60)
+DAPJANG_TASKS_EAGER = env_bool("DAPJANG_TASKS_EAGER", False)  # run jobs inline (tests, one-off scripts)

@@ -4,6 +4,7 @@ import os
 import tempfile
 
 os.environ.setdefault("DAPJANG_HOME", tempfile.mkdtemp(prefix="dapjang-test-"))
+os.environ.setdefault("DAPJANG_TASKS_EAGER", "1")  # jobs run inline; tests of real workers start processes
 os.environ.setdefault("DAPJANG_SECRET_KEY", "test-secret-key-not-for-production")
 
 from dapjang.settings import *  # noqa: F403 - test settings extend the real ones

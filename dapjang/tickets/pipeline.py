@@ -145,6 +145,20 @@ def raw_process(
         return _fail(raw, exc)
 
 
+def raw_process_claimed(raw_id: int, *, ctx: PipelineContext) -> IngestResult | None:
+    """Processes a row that may be handed to several workers (a task and the sweeper, two pollers).
+
+    It runs only if the row is still `received` once this transaction holds it; otherwise None.
+    PostgreSQL locks the row, so a second worker skips it; SQLite's IMMEDIATE transactions already
+    admit one writer at a time, so the state read here is the state written.
+    """
+    with transaction.atomic():
+        raw = RawMessage.objects.select_for_update(skip_locked=True).filter(pk=raw_id).first()
+        if raw is None or raw.state != RawMessage.State.RECEIVED:
+            return None
+        return raw_process(raw, ctx=ctx)
+
+
 # --- the steps, in order -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,80 @@
+"""Celery tasks: each takes an id or nothing, finds its work in the database, and is safe to repeat."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import close_old_connections, transaction
+
+from dapjang.celery import app
+
+log = logging.getLogger("dapjang.mail.tasks")
+
+
+@app.task(name="dapjang.raw_process", ignore_result=True)
+def raw_process_task(raw_id: int) -> str:
+    from dapjang.tickets.context import PipelineContext
+    from dapjang.tickets.pipeline import raw_process_claimed
+
+    close_old_connections()
+    result = raw_process_claimed(raw_id, ctx=PipelineContext())
+    return result.outcome if result else "skipped"
+
+
+def raw_dispatch(raw_id: int) -> None:
+    """Asks a worker to process a stored mail once the storing transaction has committed.
+
+    A broker that is down only delays the mail: the row stays `received` and the sweeper hands it
+    out again, so the failure is logged, never raised to the channel that already said 250.
+    """
+
+    def send() -> None:
+        try:
+            raw_process_task.delay(raw_id)
+        except Exception:
+            log.exception("could not hand raw message %s to a worker; the sweeper will", raw_id)
+
+    transaction.on_commit(send)
+
+
+@app.task(name="dapjang.outbox_deliver", ignore_result=True)
+def outbox_deliver_task() -> dict[str, int]:
+    from dapjang.mail.outbox import outbox_deliver
+
+    close_old_connections()
+    report = outbox_deliver()
+    return {"sent": report.sent, "retry": report.retry, "failed": report.failed}
+
+
+def outbox_dispatch() -> None:
+    """Asks a worker to send what is due, after the enqueueing transaction commits."""
+
+    def send() -> None:
+        try:
+            outbox_deliver_task.delay()
+        except Exception:
+            log.exception("could not wake the outbox worker; the schedule will")
+
+    transaction.on_commit(send)
+
+
+@app.task(name="dapjang.sweep", ignore_result=True)
+def sweep_task() -> dict[str, Any]:
+    from dapjang.mail.sweeper import sweep
+
+    close_old_connections()
+    return sweep().as_dict()
+
+
+@app.task(name="dapjang.mailboxes_poll", ignore_result=True)
+def mailboxes_poll_task() -> None:
+    """The polling safety net for mailboxes; the IMAP watcher in the scheduler does the live work."""
+    try:
+        from dapjang.mail import imap
+    except ImportError:  # the IMAP module is not there yet
+        return
+    close_old_connections()
+    poll = getattr(imap, "mailboxes_poll", None)
+    if poll is not None:
+        poll()
