@@ -30,7 +30,7 @@ def broker_options(url: str, home: Path) -> dict[str, Any]:
     for sub in ("out", "processed"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://",
+        "broker_url": "filesystem://localhost/",
         "broker_transport_options": {
             "data_folder_in": str(folder / "out"),
             "data_folder_out": str(folder / "out"),
@@ -61,7 +61,10 @@ def schedule(settings: Any) -> dict[str, Any]:
     return {
         "sweep": {"task": "dapjang.sweep", "schedule": float(settings.DAPJANG_SWEEP_SECONDS)},
         "outbox": {"task": "dapjang.outbox_deliver", "schedule": float(settings.DAPJANG_OUTBOX_SECONDS)},
-        "mailboxes": {"task": "dapjang.mailboxes_poll", "schedule": float(settings.DAPJANG_IMAP_POLL_SECONDS)},
+        "mailboxes": {
+            "task": "dapjang.mailboxes_poll",
+            "schedule": float(settings.DAPJANG_IMAP_POLL_SECONDS),
+        },
     }
 
 

@@ -147,7 +147,9 @@ LOGGING = {
 DAPJANG_BROKER_URL = env_secret("DAPJANG_BROKER_URL")
 DAPJANG_SWEEP_SECONDS = env_int("DAPJANG_SWEEP_SECONDS", 30)
 DAPJANG_STUCK_SECONDS = env_int("DAPJANG_STUCK_SECONDS", 120)  # a `received` row older than this is re-driven
-DAPJANG_SENDING_LEASE_SECONDS = env_int("DAPJANG_SENDING_LEASE_SECONDS", 300)  # a `sending` row older is retried
+DAPJANG_SENDING_LEASE_SECONDS = env_int(
+    "DAPJANG_SENDING_LEASE_SECONDS", 300
+)  # a `sending` row older is retried
 DAPJANG_OUTBOX_SECONDS = env_int("DAPJANG_OUTBOX_SECONDS", 15)
 DAPJANG_IMAP_POLL_SECONDS = env_int("DAPJANG_IMAP_POLL_SECONDS", 60)
 DAPJANG_TASKS_EAGER = env_bool("DAPJANG_TASKS_EAGER", False)  # run jobs inline (tests, one-off scripts)

@@ -3,9 +3,12 @@
 from django.contrib import admin
 from django.urls import path
 
+from dapjang.server.views import healthz
+
 admin.site.site_header = "답장 Dapjang"
 admin.site.site_title = "답장 Dapjang"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from dapjang.faults import fault_point
 from dapjang.mail.models import Outbox
 from dapjang.mail.transport import RelayConfig, SendError, relay_send
 
@@ -90,8 +90,12 @@ def outbox_deliver(*, limit: int = 500) -> DeliveryReport:
 
 
 def _deliver_one(row_id: int, config: RelayConfig, report: DeliveryReport) -> None:
-    # Claim with a conditional update: of two workers, exactly one sees "1 row changed".
-    claimed = Outbox.objects.filter(id=row_id, state=Outbox.State.QUEUED).update(state=Outbox.State.SENDING)
+    # Claim with a conditional update: of two workers, exactly one sees "1 row changed". The claim
+    # is a lease: if this worker dies mid-send, the sweeper requeues the row when it runs out.
+    lease = timezone.now() + timedelta(seconds=settings.DAPJANG_SENDING_LEASE_SECONDS)
+    claimed = Outbox.objects.filter(id=row_id, state=Outbox.State.QUEUED).update(
+        state=Outbox.State.SENDING, next_attempt_at=lease
+    )
     if claimed != 1:
         return
     row = Outbox.objects.get(id=row_id)
@@ -112,8 +116,8 @@ def _deliver_one(row_id: int, config: RelayConfig, report: DeliveryReport) -> No
         )
         log.warning("outbox %s: %s (attempt %s)", row_id, exc, attempts)
         return
-    with transaction.atomic():
-        Outbox.objects.filter(id=row_id).update(
-            state=Outbox.State.SENT, attempts=attempts, last_error="", sent_at=timezone.now()
-        )
+    fault_point("after-relay-250-before-mark-sent", bytes(row.data))
+    Outbox.objects.filter(id=row_id).update(
+        state=Outbox.State.SENT, attempts=attempts, last_error="", sent_at=timezone.now()
+    )
     report.sent += 1

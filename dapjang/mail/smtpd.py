@@ -1,9 +1,9 @@
 """The SMTP listener: mail for our addresses is stored, byte for byte, before we say 250.
 
 The database work runs in one worker thread beside the event loop (the ORM is synchronous, and one
-writer suits SQLite). Storing is awaited before the reply; processing is queued after it, so a slow
-pipeline never keeps a sending server waiting, and a crash in between leaves a `received` row that
-is processed at the next start (RELIABILITY 11, 19, 26, 36).
+writer suits SQLite). Storing is awaited before the reply; processing is handed to a worker once the
+row is committed, so a slow pipeline never keeps a sending server waiting, and a crash in between
+leaves a `received` row that the sweeper hands out again (RELIABILITY 11, 19, 26, 36).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from django.db import close_old_connections, connections, transaction
 
 from dapjang.faults import fault_point
 from dapjang.mail.models import RawMessage
-from dapjang.tickets.context import PipelineContext
-from dapjang.tickets.pipeline import raw_process, raw_store
+from dapjang.mail.tasks import raw_dispatch
+from dapjang.tickets.pipeline import raw_store
+from dapjang.tickets.queues import AddressBook
 
 log = logging.getLogger("dapjang.mail.smtpd")
 
@@ -34,23 +35,20 @@ class DapjangHandler:
 
     def __init__(self) -> None:
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dapjang-smtpd-db")
-        self._ctx: PipelineContext | None = None
-        self._ctx_at = 0.0
+        self._book: AddressBook | None = None
+        self._book_at = 0.0
 
     def close(self) -> None:
-        """Finishes queued processing and closes the worker thread's database connection."""
+        """Closes the database thread and its connection."""
         self.db.submit(connections.close_all).result()
         self.db.shutdown(wait=True)
 
-    def _context(self) -> PipelineContext:
-        """Addresses, queues, templates and known customers; renewed so admin changes arrive within the TTL.
-
-        Used only from the one DB thread, by the RCPT check and by processing alike.
-        """
-        if self._ctx is None or time.monotonic() - self._ctx_at > CONTEXT_TTL:
+    def _address_book(self) -> AddressBook:
+        """Our addresses, renewed so that an admin's changes arrive within the TTL (DB thread only)."""
+        if self._book is None or time.monotonic() - self._book_at > CONTEXT_TTL:
             close_old_connections()
-            self._ctx, self._ctx_at = PipelineContext(), time.monotonic()
-        return self._ctx
+            self._book, self._book_at = AddressBook.load(), time.monotonic()
+        return self._book
 
     async def _db(self, func: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.db, func, *args)
@@ -59,7 +57,7 @@ class DapjangHandler:
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         try:
-            book = (await self._db(self._context)).book
+            book = await self._db(self._address_book)
         except Exception:
             log.exception("address book unavailable")
             return TEMPFAIL
@@ -81,7 +79,7 @@ class DapjangHandler:
             # Our fault, never the sender's: a temporary code, and no exception text (RELIABILITY 11, 36).
             log.exception("could not store incoming mail; answered 451")
             return TEMPFAIL
-        self.db.submit(self._process, raw_id)
+        fault_point("after-smtp-250")
         return f"250 2.0.0 OK: stored as {raw_id} / 접수되었습니다"
 
     @staticmethod
@@ -89,27 +87,10 @@ class DapjangHandler:
         close_old_connections()
         with transaction.atomic():
             fault_point("smtp-store", data)
-            raw, _ = raw_store(data, channel="smtp", envelope_from=sender, envelope_to=recipients)
+            raw, created = raw_store(data, channel="smtp", envelope_from=sender, envelope_to=recipients)
+            if created or raw.state == RawMessage.State.RECEIVED:
+                raw_dispatch(raw.id)
         return raw.id
-
-    def _process(self, raw_id: int) -> None:
-        try:
-            close_old_connections()
-            raw = RawMessage.objects.filter(id=raw_id, state=RawMessage.State.RECEIVED).first()
-            if raw is not None:
-                raw_process(raw, ctx=self._context())
-        except Exception:
-            log.exception("processing raw message %s failed; it stays received for a retry", raw_id)
-
-
-def process_pending() -> int:
-    """Processes mail stored but not yet processed (a stop between 250 and processing)."""
-    ctx = PipelineContext()
-    done = 0
-    for raw in RawMessage.objects.filter(state=RawMessage.State.RECEIVED, channel="smtp").order_by("id"):
-        raw_process(raw, ctx=ctx)
-        done += 1
-    return done
 
 
 def smtpd_controller(host: str, port: int) -> Controller:

@@ -19,6 +19,8 @@ def raw_process_task(raw_id: int) -> str:
 
     close_old_connections()
     result = raw_process_claimed(raw_id, ctx=PipelineContext())
+    if result is not None and result.outcome == "created":
+        outbox_dispatch()  # a new ticket usually has an acknowledgement waiting
     return result.outcome if result else "skipped"
 
 

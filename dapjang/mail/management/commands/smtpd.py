@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dapjang.env import env_str
-from dapjang.mail.smtpd import process_pending, smtpd_controller
+from dapjang.mail.smtpd import smtpd_controller
 from dapjang.server.bootstrap import listen_address
 
 
@@ -24,9 +24,6 @@ class Command(BaseCommand):
             host, port = listen_address(opts["listen"], 2525)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        pending = process_pending()
-        if pending:
-            self.stdout.write(f"processed {pending} mail stored before the last stop")
         controller = smtpd_controller(host, port)
         try:
             controller.start()

@@ -1,7 +1,13 @@
-"""dapjang serve — the embedded default on one machine: migrate, then serve the web (admin for now)."""
+"""dapjang serve — the embedded default: web, SMTP listener, worker, scheduler and mailbox watcher.
+
+Nothing to install beside it: SQLite and a broker in files under DAPJANG_HOME. A restart picks up
+where the last run stopped, because the sweeper hands out again whatever was left half-way.
+"""
 
 from __future__ import annotations
 
+import signal
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,9 +16,15 @@ from django.core.servers.basehttp import run
 from django.core.wsgi import get_wsgi_application
 
 from dapjang.env import env_str
-from dapjang.mail.smtpd import process_pending, smtpd_controller
+from dapjang.mail.smtpd import smtpd_controller
+from dapjang.mail.sweeper import sweep
 from dapjang.server.bootstrap import desk_bootstrap, listen_address
+from dapjang.server.children import Child, Children
 from dapjang.tickets.queues import AddressBook
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -30,9 +42,10 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         password = desk_bootstrap()
+        # Whatever the last run left half-way is handed out first (nothing else runs yet).
+        sweep(stuck_after=timedelta(0))
         smtp = None
         if not opts["no_smtp"]:
-            process_pending()
             smtp = smtpd_controller(smtp_host, smtp_port)
             try:
                 smtp.start()
@@ -40,24 +53,36 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"cannot listen on {smtp_host}:{smtp_port}: {exc.strerror or exc}"
                 ) from None
-        url = f"http://{host}:{port}/admin/"
-        self.stdout.write(f"답장 Dapjang — data in {settings.HOME}")
-        self.stdout.write(f"  web / 웹:   {url}")
-        if smtp is not None:
-            accepted = sorted(AddressBook.load().by_address)[:5]
-            self.stdout.write(f"  SMTP / 메일 수신: {smtp_host}:{smtp_port} for {', '.join(accepted)}")
-        if password:
-            self.stdout.write(
-                f"  login / 로그인: admin / {password}   (shown once; `dapjang changepassword admin`)"
-            )
-        self.stdout.write("  import mail / 메일 가져오기: dapjang import PATH…   — Ctrl-C stops / 종료")
+        children = Children([Child("worker", ["worker"]), Child("scheduler", ["scheduler"])])
+        children.start()
+        signal.signal(signal.SIGTERM, _interrupt)
+        self._banner(host, port, smtp_host, smtp_port, smtp is not None, password)
         try:
             run(host, port, get_wsgi_application(), threading=True)
         except KeyboardInterrupt:
-            self.stdout.write("stopped / 종료했습니다")
+            self.stdout.write("stopping / 종료하는 중…")
         except OSError as exc:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         finally:
+            # One Ctrl-C stops everything; a second one must not cut the clean stop short.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             if smtp is not None:
                 smtp.stop()
                 smtp.handler.close()
+            children.stop()
+            self.stdout.write("stopped / 종료했습니다")
+
+    def _banner(
+        self, host: str, port: int, smtp_host: str, smtp_port: int, smtp: bool, password: str | None
+    ) -> None:
+        w = self.stdout.write
+        w(f"답장 Dapjang — data in {settings.HOME}")
+        w(f"  web / 웹:   http://{host}:{port}/admin/")
+        if smtp:
+            accepted = sorted(AddressBook.load().by_address)[:5]
+            w(f"  SMTP / 메일 수신: {smtp_host}:{smtp_port} for {', '.join(accepted)}")
+        if password:
+            w(f"  login / 로그인: admin / {password}   (shown once; `dapjang changepassword admin`)")
+        w(f"  health / 상태: http://{host}:{port}/healthz   ·   dapjang status")
+        w("  import mail / 메일 가져오기: dapjang import PATH…   — Ctrl-C stops / 종료")

@@ -1,0 +1,36 @@
+"""dapjang worker — runs the jobs: processing stored mail, sending the outbox, sweeping."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from dapjang.celery import app
+
+
+class Command(BaseCommand):
+    help = "Run a job worker / 작업 처리기 실행"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        embedded = not settings.DAPJANG_BROKER_URL
+        parser.add_argument(
+            "--concurrency", type=int, default=1 if embedded else 2, help="jobs at once (processes)"
+        )
+        parser.add_argument(
+            "--pool",
+            choices=["prefork", "solo", "threads"],
+            default="solo" if embedded else "prefork",
+            help="solo: one process (the embedded default); prefork: a process per job slot",
+        )
+        parser.add_argument("--loglevel", default="WARNING")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        # Containers run as root as a rule; Celery's warning about it is noise there (we use JSON,
+        # never pickle, so its reason does not apply).
+        warnings.filterwarnings("ignore", message=".*superuser privileges.*")
+        argv = ["worker", "--quiet", f"--loglevel={opts['loglevel']}", f"--pool={opts['pool']}", "--without-gossip"]
+        argv += ["--without-mingle", f"--concurrency={opts['concurrency']}"]
+        app.worker_main(argv)
