@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/dapjang
 
-.PHONY: run test lint test-sqlite test-postgres install install-dev
+.PHONY: run test lint test-sqlite test-postgres install install-dev system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,15 @@ lint: install-dev
 	$(BIN)/ruff format --check dapjang tests bench
 	$(BIN)/mypy dapjang
 
-test-sqlite: install-dev
+# Dovecot, Chromium and swaks: the real servers and browser the tests use (Debian packages).
+system-deps:
+	./scripts/system-deps
+
+test-sqlite: install-dev system-deps
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # pytest-django creates test_dapjang on the server and drops it afterwards.
-test-postgres: install-dev
+test-postgres: install-dev system-deps
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --create-db
 
 test: lint test-sqlite test-postgres

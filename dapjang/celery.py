@@ -27,7 +27,7 @@ def broker_options(url: str, home: Path) -> dict[str, Any]:
             "broker_transport_options": {"visibility_timeout": 600},
         }
     folder = home / "queue"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": "filesystem://localhost/",
@@ -35,6 +35,7 @@ def broker_options(url: str, home: Path) -> dict[str, Any]:
             "data_folder_in": str(folder / "out"),
             "data_folder_out": str(folder / "out"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "polling_interval": 0.1,
         },
     }

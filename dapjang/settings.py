@@ -86,10 +86,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so two
     # writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
+    # synchronous=FULL: a commit is on disk before we say 250 or flag the IMAP message, even if the
+    # power goes (NORMAL would only survive a crashed process).
+    _busy = env_int("DAPJANG_SQLITE_BUSY_SECONDS", 20)
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout={_busy * 1000};",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": _busy,
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -153,3 +156,13 @@ DAPJANG_SENDING_LEASE_SECONDS = env_int(
 DAPJANG_OUTBOX_SECONDS = env_int("DAPJANG_OUTBOX_SECONDS", 15)
 DAPJANG_IMAP_POLL_SECONDS = env_int("DAPJANG_IMAP_POLL_SECONDS", 60)
 DAPJANG_TASKS_EAGER = env_bool("DAPJANG_TASKS_EAGER", False)  # run jobs inline (tests, one-off scripts)
+
+# Outbound DKIM; `dapjang dkim keygen` makes a key and prints the DNS record to publish. A path, read
+# with env_str on purpose: env_secret's NAME_FILE convention would load the key itself into settings.
+DAPJANG_DKIM_KEY_FILE = env_str("DAPJANG_DKIM_KEY_FILE", "")  # unset: mail goes out unsigned
+DAPJANG_DKIM_SELECTOR = env_str("DAPJANG_DKIM_SELECTOR", "dapjang")
+DAPJANG_DKIM_DOMAIN = env_str("DAPJANG_DKIM_DOMAIN", "") or DAPJANG_MAIL_DOMAIN
+# STARTTLS on the SMTP listener (PEM paths; both or neither) and the cap on open SMTP sessions.
+DAPJANG_SMTP_TLS_CERT = env_str("DAPJANG_SMTP_TLS_CERT", "")
+DAPJANG_SMTP_TLS_KEY = env_str("DAPJANG_SMTP_TLS_KEY", "")
+DAPJANG_SMTP_MAX_SESSIONS = env_int("DAPJANG_SMTP_MAX_SESSIONS", 50)

@@ -118,7 +118,7 @@ def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float 
 
 
 @contextmanager
-def child_desk(tmp_path: Path, *, postgres: bool = False) -> Iterator[ChildDesk]:
+def child_desk(tmp_path: Path, *, postgres: bool = False, server: str = PG_SERVER) -> Iterator[ChildDesk]:
     """A migrated desk for child processes; on PostgreSQL a database made for it and dropped after."""
     home = tmp_path / "desk"
     home.mkdir()
@@ -126,14 +126,95 @@ def child_desk(tmp_path: Path, *, postgres: bool = False) -> Iterator[ChildDesk]
     url = ""
     if postgres:
         name = f"dapjang_child_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        url = f"{PG_SERVER}/{name}"
+        url = f"{server}/{name}"
     desk = ChildDesk(home=home, database_url=url)
     try:
         desk.run("migrate", "--no-input", "-v", "0")
         yield desk
     finally:
         if name:
-            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            with (
+                suppress(psycopg.OperationalError),
+                psycopg.connect(f"{server}/postgres", autocommit=True) as conn,
+            ):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+PG_BIN = (
+    Path("/usr/lib/postgresql")
+    / (sorted(os.listdir("/usr/lib/postgresql"))[-1] if os.path.isdir("/usr/lib/postgresql") else "15")
+    / "bin"
+)
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own, so that stopping it harms no other test."""
+
+    folder: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.folder / "data"),
+                *args,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._ctl("-o", options, "-l", str(self.folder / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._ctl("-m", "fast", "-w", "stop")
+
+
+@contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="dapjang-pg-"))
+    shutil.chown(folder, "postgres", "postgres")
+    subprocess.run(
+        [
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(folder / "data"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    server = PrivatePostgres(folder=folder, port=free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        with suppress(subprocess.CalledProcessError):
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -173,9 +173,9 @@ def private_key_parse(data: bytes) -> tuple[bytes, Algorithm]:
         der = base64.b64decode(body, validate=False)
     except (binascii.Error, ValueError):
         raise ValueError("the PEM body is not base64") from None
-    seed = _ed25519_seed(der) if kind == b"PRIVATE KEY" else None
-    if seed is not None:
-        return _ed25519_checked(base64.b64encode(seed))
+    ed25519 = _ed25519_seed(der) if kind == b"PRIVATE KEY" else None
+    if ed25519 is not None:
+        return _ed25519_checked(base64.b64encode(ed25519))
     bits = _rsa_bits(der)
     if bits < MIN_RSA_BITS:
         raise ValueError(f"the RSA key has {bits} bits; receivers ignore DKIM keys under {MIN_RSA_BITS}")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dapjang.faults import fault_point
+from dapjang.mail.dkim import DkimKey, DkimSignError, dkim_key_load, dkim_sign
 from dapjang.mail.models import Outbox
 from dapjang.mail.transport import RelayConfig, SendError, relay_send
 
@@ -82,14 +83,17 @@ def outbox_deliver(*, limit: int = 500) -> DeliveryReport:
     config = relay_config()
     if config is None:
         return report
+    # Signed at send time: a retry gets a fresh timestamp and a new key applies to mail already
+    # waiting, while the stored bytes and the Message-ID stay as they were.
+    key = dkim_key_load()
     now = timezone.now()
     due = Outbox.objects.filter(state=Outbox.State.QUEUED, next_attempt_at__lte=now).order_by("id")
     for row_id in list(due.values_list("id", flat=True)[:limit]):
-        _deliver_one(row_id, config, report)
+        _deliver_one(row_id, config, report, key)
     return report
 
 
-def _deliver_one(row_id: int, config: RelayConfig, report: DeliveryReport) -> None:
+def _deliver_one(row_id: int, config: RelayConfig, report: DeliveryReport, key: DkimKey | None) -> None:
     # Claim with a conditional update: of two workers, exactly one sees "1 row changed". The claim
     # is a lease: if this worker dies mid-send, the sweeper requeues the row when it runs out.
     lease = timezone.now() + timedelta(seconds=settings.DAPJANG_SENDING_LEASE_SECONDS)
@@ -100,8 +104,14 @@ def _deliver_one(row_id: int, config: RelayConfig, report: DeliveryReport) -> No
         return
     row = Outbox.objects.get(id=row_id)
     attempts = row.attempts + 1
+    data = bytes(row.data)
+    if key is not None:
+        try:
+            data = dkim_sign(data, key)
+        except DkimSignError:
+            log.warning("outbox %s: could not DKIM-sign; sending unsigned", row_id)
     try:
-        relay_send(config, envelope_from=row.envelope_from, to=row.to_email, data=bytes(row.data))
+        relay_send(config, envelope_from=row.envelope_from, to=row.to_email, data=data)
     except SendError as exc:
         if exc.temporary and attempts < MAX_SEND_ATTEMPTS:
             delay = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 
 from dapjang.faults import fault_point
 from dapjang.mail.models import RawMessage
+from dapjang.mail.smtp_session import DapjangController, smtp_max_sessions
 from dapjang.mail.tasks import raw_dispatch
+from dapjang.mail.tls import smtp_tls_context
 from dapjang.tickets.pipeline import raw_store
 from dapjang.tickets.queues import AddressBook
 
@@ -79,7 +81,9 @@ class DapjangHandler:
             # Our fault, never the sender's: a temporary code, and no exception text (RELIABILITY 11, 36).
             log.exception("could not store incoming mail; answered 451")
             return TEMPFAIL
-        fault_point("after-smtp-250")
+        if os.environ.get("DAPJANG_FAULTS"):
+            # Fires once the 250 below has gone out (RELIABILITY 11: a crash right after 250).
+            asyncio.get_running_loop().call_later(0.2, fault_point, "after-smtp-250")
         return f"250 2.0.0 OK: stored as {raw_id} / 접수되었습니다"
 
     @staticmethod
@@ -93,13 +97,19 @@ class DapjangHandler:
         return raw.id
 
 
-def smtpd_controller(host: str, port: int) -> Controller:
-    return Controller(
+def smtpd_controller(host: str, port: int) -> DapjangController:
+    """The listener: STARTTLS when a certificate is configured, and a cap on open sessions.
+
+    The settings are read before anything starts, so a bad certificate or cap stops `dapjang smtpd`
+    and `dapjang serve` at once with its message, rather than failing every session later.
+    """
+    return DapjangController(
         DapjangHandler(),
-        hostname=host,
-        port=port,
+        host,
+        port,
         data_size_limit=settings.DAPJANG_MAX_MESSAGE_BYTES,
         enable_SMTPUTF8=True,
-        decode_data=False,
         ident="Dapjang ESMTP",
+        tls_context=smtp_tls_context(),
+        max_sessions=smtp_max_sessions(),
     )

@@ -5,14 +5,23 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 
 from dapjang.celery import app
 
 log = logging.getLogger("dapjang.mail.tasks")
 
 
-@app.task(name="dapjang.raw_process", ignore_result=True)
+@app.task(
+    name="dapjang.raw_process",
+    ignore_result=True,
+    # The database went away mid-task: try again soon (the row is still `received`; if the retries
+    # run out, the sweeper hands it out later anyway).
+    autoretry_for=(DatabaseError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=8,
+)
 def raw_process_task(raw_id: int) -> str:
     from dapjang.tickets.context import PipelineContext
     from dapjang.tickets.pipeline import raw_process_claimed

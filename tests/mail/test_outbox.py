@@ -84,3 +84,46 @@ def test_an_unreachable_relay_is_a_temporary_failure(db: None, settings: Any) ->
     _enqueue()
     assert outbox_deliver().retry == 1
     assert Outbox.objects.get().state == Outbox.State.QUEUED
+
+
+def test_with_a_dkim_key_mail_leaves_signed_and_the_stored_copy_is_unchanged(
+    db: None, smtp_sink: Any, settings: Any, tmp_path: Any
+) -> None:
+    import subprocess
+
+    import dkim
+
+    from dapjang.mail.dkim import dkim_dns_value, dkim_key_load
+
+    key_file = tmp_path / "dkim.pem"
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "RSA", "-out", str(key_file)],
+        check=True,
+        capture_output=True,
+    )
+    settings.DAPJANG_DKIM_KEY_FILE = str(key_file)
+    settings.DAPJANG_DKIM_DOMAIN = "shop.example"
+    key = dkim_key_load()
+    assert key is not None
+    row, _ = outbox_enqueue(
+        idempotency_key="signed",
+        kind="ack",
+        ticket_id=None,
+        to_email="minsu@customer.example",
+        envelope_from="",
+        subject="접수 안내",
+        message_id="signed.fixed@shop.example",
+        data=(
+            "From: =?utf-8?b?7ZW07Iud7IOB7KCQ?= <help@shop.example>\r\nTo: minsu@customer.example\r\n"
+            "Subject: =?utf-8?b?7KCR7IiYIOyViOuCtA==?=\r\nMessage-ID: <signed.fixed@shop.example>\r\n"
+            "Date: Mon, 23 Nov 2026 10:00:00 +0900\r\n\r\n접수되었습니다.\r\n"
+        ).encode(),
+    )
+    stored = bytes(row.data)
+    assert outbox_deliver().sent == 1
+    sent = smtp_sink.messages[0].data
+    assert sent.startswith(b"DKIM-Signature:")
+    record = dkim_dns_value(key).encode()
+    assert dkim.verify(sent, dnsfunc=lambda name, timeout=5: record) is True
+    row.refresh_from_db()
+    assert bytes(row.data) == stored  # retries re-sign; the outbox keeps the bytes it was given

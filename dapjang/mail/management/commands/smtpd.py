@@ -6,11 +6,13 @@ import signal
 import threading
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dapjang.env import env_str
 from dapjang.mail.smtpd import smtpd_controller
 from dapjang.server.bootstrap import listen_address
+from dapjang.tickets.queues import queue_default
 
 
 class Command(BaseCommand):
@@ -24,7 +26,11 @@ class Command(BaseCommand):
             host, port = listen_address(opts["listen"], 2525)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        controller = smtpd_controller(host, port)
+        queue_default()  # a desk set up by `migrate` alone still has an address to receive on
+        try:
+            controller = smtpd_controller(host, port)
+        except ImproperlyConfigured as exc:  # a bad certificate: one clear line
+            raise CommandError(str(exc)) from None
         try:
             controller.start()
         except OSError as exc:

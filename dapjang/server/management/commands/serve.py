@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import run
 from django.core.wsgi import get_wsgi_application
@@ -46,7 +47,10 @@ class Command(BaseCommand):
         sweep(stuck_after=timedelta(0))
         smtp = None
         if not opts["no_smtp"]:
-            smtp = smtpd_controller(smtp_host, smtp_port)
+            try:
+                smtp = smtpd_controller(smtp_host, smtp_port)
+            except ImproperlyConfigured as exc:  # a bad certificate: one clear line
+                raise CommandError(str(exc)) from None
             try:
                 smtp.start()
             except OSError as exc:

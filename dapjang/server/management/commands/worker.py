@@ -6,9 +6,11 @@ import warnings
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dapjang.celery import app
+from dapjang.mail.dkim import dkim_key_load
 
 
 class Command(BaseCommand):
@@ -28,9 +30,19 @@ class Command(BaseCommand):
         parser.add_argument("--loglevel", default="WARNING")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            dkim_key_load()  # a wrong key path stops the worker now, not every send later
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         # Containers run as root as a rule; Celery's warning about it is noise there (we use JSON,
         # never pickle, so its reason does not apply).
         warnings.filterwarnings("ignore", message=".*superuser privileges.*")
-        argv = ["worker", "--quiet", f"--loglevel={opts['loglevel']}", f"--pool={opts['pool']}", "--without-gossip"]
+        argv = [
+            "--quiet",
+            "worker",
+            f"--loglevel={opts['loglevel']}",
+            f"--pool={opts['pool']}",
+            "--without-gossip",
+        ]
         argv += ["--without-mingle", f"--concurrency={opts['concurrency']}"]
-        app.worker_main(argv)
+        app.start(argv)
