@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "dapjang.customers",
     "dapjang.tickets",
+    "dapjang.agents",
     "dapjang.mail",
     "dapjang.server",
 ]

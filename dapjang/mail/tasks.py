@@ -12,6 +12,13 @@ from dapjang.celery import app
 log = logging.getLogger("dapjang.mail.tasks")
 
 
+def _connection_fresh() -> None:
+    """A worker drops a database connection that broke or aged since the last job; a job run inline
+    (DAPJANG_TASKS_EAGER) uses its caller's connection, which may hold an open transaction."""
+    if not app.conf.task_always_eager:
+        close_old_connections()
+
+
 @app.task(
     name="dapjang.raw_process",
     ignore_result=True,
@@ -26,7 +33,7 @@ def raw_process_task(raw_id: int) -> str:
     from dapjang.tickets.context import PipelineContext
     from dapjang.tickets.pipeline import raw_process_claimed
 
-    close_old_connections()
+    _connection_fresh()
     result = raw_process_claimed(raw_id, ctx=PipelineContext())
     if result is not None and result.outcome == "created":
         outbox_dispatch()  # a new ticket usually has an acknowledgement waiting
@@ -53,7 +60,7 @@ def raw_dispatch(raw_id: int) -> None:
 def outbox_deliver_task() -> dict[str, int]:
     from dapjang.mail.outbox import outbox_deliver
 
-    close_old_connections()
+    _connection_fresh()
     report = outbox_deliver()
     return {"sent": report.sent, "retry": report.retry, "failed": report.failed}
 
@@ -74,18 +81,14 @@ def outbox_dispatch() -> None:
 def sweep_task() -> dict[str, Any]:
     from dapjang.mail.sweeper import sweep
 
-    close_old_connections()
+    _connection_fresh()
     return sweep().as_dict()
 
 
 @app.task(name="dapjang.mailboxes_poll", ignore_result=True)
 def mailboxes_poll_task() -> None:
     """The polling safety net for mailboxes; the IMAP watcher in the scheduler does the live work."""
-    try:
-        from dapjang.mail import imap
-    except ImportError:  # the IMAP module is not there yet
-        return
-    close_old_connections()
-    poll = getattr(imap, "mailboxes_poll", None)
-    if poll is not None:
-        poll()
+    from dapjang.mail.imap import mailboxes_poll
+
+    _connection_fresh()
+    mailboxes_poll()

@@ -160,6 +160,10 @@ class Article(models.Model):
     raw = models.ForeignKey("mail.RawMessage", on_delete=models.SET_NULL, null=True, blank=True)
     flags = models.JSONField(default=list, blank=True)  # defects, charset_guessed, duplicate_message_id…
     language = models.CharField(max_length=8, blank=True)
+    # The agent who wrote a reply, a note or a consultation; None for mail and the system's own.
+    author = models.ForeignKey(
+        "agents.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -195,3 +199,66 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class TicketEvent(models.Model):
+    """The audit trail: who changed what on a ticket, from what to what, and when (MISSION A12)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        "agents.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )  # None: the system (routing, SLA, the pipeline)
+    field = models.CharField(max_length=32)  # status, priority, queue, assignee, reply, note, consult…
+    old = models.CharField(max_length=300, blank=True)
+    new = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.field}: {self.old} → {self.new}"
+
+
+class Consultation(models.Model):
+    """A side question to an expert outside the queue (A12 "sub-work"); their answer returns as a note.
+
+    The expert gets the question by mail, never the ticket: the answer threads back through the
+    Message-ID of our question and is recorded as an internal note, and only from the address asked.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="consultations")
+    asked_by = models.ForeignKey("agents.Agent", on_delete=models.SET_NULL, null=True, related_name="+")
+    expert_email = models.CharField(max_length=320)
+    message_id = models.CharField(max_length=995, unique=True)
+    question = models.TextField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.expert_email}"
+
+
+class Snippet(models.Model):
+    """A canned answer an agent inserts into a reply; placeholders are filled in at insertion (A14)."""
+
+    queue = models.ForeignKey(
+        Queue, on_delete=models.CASCADE, null=True, blank=True, related_name="snippets"
+    )  # None: every queue
+    language = models.CharField(_("language"), max_length=8, choices=[("ko", "한국어"), ("en", "English")])
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), help_text="{{ customer_name }}, {{ ticket_number }}, {{ agent_name }}")
+
+    class Meta:
+        verbose_name = _("snippet")
+        verbose_name_plural = _("snippets")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

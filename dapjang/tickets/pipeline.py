@@ -20,7 +20,6 @@ from django.utils import timezone
 from dapjang.customers.models import Customer
 from dapjang.customers.services import customer_by_email, customer_for_email
 from dapjang.faults import fault_point
-from dapjang.mail.blobs import blob_put
 from dapjang.mail.fingerprint import mail_fingerprint
 from dapjang.mail.kinds import Kind, mail_kind
 from dapjang.mail.loops import sender_flooding
@@ -28,9 +27,11 @@ from dapjang.mail.models import RawMessage
 from dapjang.mail.parse import ParsedMail, parse_mail
 from dapjang.tickets import bounces, defaults
 from dapjang.tickets.acknowledge import ticket_acknowledge
+from dapjang.tickets.articles import article_from_mail, attachments_from_mail
+from dapjang.tickets.consult import consult_answer_record, consultation_of
 from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.hotpath import KnownArticle, articles_with_message_ids, raw_message_finish
-from dapjang.tickets.models import Article, Attachment, Ticket
+from dapjang.tickets.models import Article, Ticket
 from dapjang.tickets.numbering import ticket_number_next
 from dapjang.tickets.threading import ticket_by_subject_tag, ticket_from_articles
 
@@ -189,6 +190,10 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool, parsed: Pars
         if not flood.allowed:
             raise Stop("held", "held", flood.reason)
     flags = _flags(mail, shared_id)
+    consultation = consultation_of(mail)
+    if consultation is not None:  # an expert's answer to our side question: a note, nothing more
+        answered = consult_answer_record(raw, mail, kind, consultation, flags, fingerprint)
+        return Stop("processed", "appended", ticket=answered)
     ticket = step_thread(mail, flags, known)
     customer = step_customer(mail, flags, ctx)
     created = ticket is None
@@ -196,8 +201,8 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool, parsed: Pars
         ticket = step_create_ticket(raw, mail, kind, customer, flags, ctx)
     else:
         step_reopen(ticket, kind)
-    article = step_article(raw, mail, kind, ticket, flags, fingerprint)
-    step_attachments(mail, article)
+    article = article_from_mail(raw, mail, kind, ticket, flags, fingerprint)
+    attachments_from_mail(mail, article)
     if created and kind is Kind.HUMAN and not _UNVERIFIED & set(flags):
         ticket_acknowledge(ticket=ticket, article=article, mail=mail, ctx=ctx, fresh=True)
     return Stop("processed", "created" if created else "appended", ticket=ticket)
@@ -332,51 +337,6 @@ def step_reopen(ticket: Ticket, kind: Kind) -> None:
     if kind is Kind.HUMAN and ticket.status in (Ticket.Status.SOLVED, Ticket.Status.WAITING):
         ticket.status = Ticket.Status.OPEN
         ticket.save(update_fields=["status", "updated_at"])
-
-
-def step_article(
-    raw: RawMessage, mail: ParsedMail, kind: Kind, ticket: Ticket, flags: list[str], fingerprint: str
-) -> Article:
-    sender = mail.sender
-    return Article.objects.create(
-        ticket=ticket,
-        direction=Article.Direction.IN,
-        kind="customer" if kind is Kind.HUMAN else kind.value,
-        from_email=sender.email if sender else "",
-        from_name=sender.name[:200] if sender else "",
-        to=[a.email for a in mail.to],
-        cc=[a.email for a in mail.cc],
-        subject=mail.subject[:500],
-        text=mail.text,
-        new_text=mail.new_text,
-        quoted_text=mail.quoted_text,
-        html=mail.html,
-        message_id=mail.message_id,
-        content_hash=fingerprint,
-        in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else "",
-        references=mail.references[-50:],
-        raw=raw,
-        flags=flags,
-        language=mail.language,
-    )
-
-
-def step_attachments(mail: ParsedMail, article: Article) -> None:
-    if not mail.attachments:
-        return
-    rows = [
-        Attachment(
-            article=article,
-            filename=att.filename[:255] or "attachment",
-            content_type=att.content_type[:255],
-            size=len(att.payload),
-            sha256=blob_put(att.payload),
-            content_id=att.content_id[:255],
-            inline=att.inline,
-        )
-        for att in mail.attachments
-    ]
-    Attachment.objects.bulk_create(rows)
 
 
 # --- recording the result ----------------------------------------------------------------------------

@@ -16,7 +16,9 @@ import signal
 import smtplib
 import socket
 import sqlite3
+import subprocess
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -231,17 +233,35 @@ def test_a_sender_killed_after_the_relays_250_sends_at_most_one_duplicate(
         assert all(message_id in m.data for m in sink.messages)
 
 
-def test_the_split_pieces_on_postgresql_and_redis_survive_a_killed_worker(
-    tmp_path: Path, relay: tuple[SinkHandler, str]
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty broker: a Redis database of our own, or a RabbitMQ virtual host made for the test."""
+    if request.param == "redis":
+        redis.Redis(host="127.0.0.1", port=6379, db=11).flushdb()
+        yield "redis://127.0.0.1:6379/11"
+        return
+    vhost = f"dapjang-{uuid.uuid4().hex[:8]}"
+
+    def ctl(*args: str) -> None:
+        subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+    ctl("add_vhost", vhost)
+    ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        ctl("delete_vhost", vhost)
+
+
+def test_the_split_pieces_on_postgresql_and_a_broker_survive_a_killed_worker(
+    tmp_path: Path, relay: tuple[SinkHandler, str], broker_url: str
 ) -> None:
     sink, relay_url = relay
-    broker_db = 11
-    redis.Redis(host="127.0.0.1", port=6379, db=broker_db).flushdb()
     with child_desk(tmp_path, postgres=True) as desk:
         smtp = free_port()
         env = {
             "DAPJANG_OUTBOUND_SMTP": relay_url,
-            "DAPJANG_BROKER_URL": f"redis://127.0.0.1:6379/{broker_db}",
+            "DAPJANG_BROKER_URL": broker_url,
             "DAPJANG_SWEEP_SECONDS": "1",
             "DAPJANG_STUCK_SECONDS": "3",
             "DAPJANG_SENDING_LEASE_SECONDS": "3",
