@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "dapjang.customers",
     "dapjang.tickets",
     "dapjang.agents",
+    "dapjang.console",
+    "dapjang.api",
+    "django_htmx",
     "dapjang.mail",
     "dapjang.server",
 ]
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
