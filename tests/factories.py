@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import factory
 
+from dapjang.agents.models import Agent
+from dapjang.agents.services import agent_add
 from dapjang.customers.models import Customer
 from dapjang.tickets.models import Queue, Ticket
 from dapjang.tickets.queues import queue_create
@@ -38,3 +40,14 @@ class TicketFactory(factory.django.DjangoModelFactory):
     subject = "문의"
     queue = factory.SubFactory(QueueFactory)
     customer = factory.SubFactory(CustomerFactory)
+
+
+def agent_make(email: str, *queues: Queue, role: str = "agent", name: str = "") -> Agent:
+    """An agent working these queues (through the same service as `dapjang agent add`)."""
+    return agent_add(
+        email=email,
+        name=name or email.split("@")[0],
+        queues=[q.slug for q in queues],
+        role=role,
+        password="pw-12345678",
+    )
