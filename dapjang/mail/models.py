@@ -1,4 +1,5 @@
-"""Raw inbound mail, stored before anything else, the blob store, and the outbox of outbound mail."""
+"""Raw inbound mail, stored before anything else, the blob store, the outbox of outbound mail, and the
+IMAP mailboxes mail is fetched from."""
 
 from __future__ import annotations
 
@@ -34,11 +35,19 @@ class RawMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True)
+    # Where the IMAP poller first found these bytes (RELIABILITY durability rule 3); empty for
+    # other channels, and for bytes another channel had already stored.
+    mailbox = models.ForeignKey("mail.Mailbox", on_delete=models.SET_NULL, null=True, blank=True)
+    uidvalidity = models.PositiveBigIntegerField(null=True, blank=True)
+    uid = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("raw message")
         verbose_name_plural = _("raw messages")
-        indexes = [models.Index(fields=["sender", "received_at"], name="raw_sender_window")]
+        indexes = [
+            models.Index(fields=["sender", "received_at"], name="raw_sender_window"),
+            models.Index(fields=["mailbox", "uidvalidity", "uid"], name="raw_imap_position"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pk} {self.state} {self.sha256[:12]}"
@@ -87,3 +96,78 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_email} ({self.state})"
+
+
+class Mailbox(models.Model):
+    """An IMAP folder we fetch from; every UID up to `last_uid` (under `uidvalidity`) is stored here.
+
+    The secret is either named (`secret_env`: an environment variable, or NAME_FILE, read at each
+    login so a token refresher can rotate it) or stored in `secret`, which nothing ever displays.
+    """
+
+    class Tls(models.TextChoices):
+        SSL = "ssl", _("TLS from the start (port 993)")
+        STARTTLS = "starttls", _("STARTTLS (port 143)")
+        NONE = "none", _("none: plain text, a trusted network only")
+
+    class Auth(models.TextChoices):
+        PASSWORD = "password", _("password (or app password)")
+        XOAUTH2 = "xoauth2", _("OAuth 2 access token (XOAUTH2)")
+
+    class After(models.TextChoices):
+        SEEN = "seen", _("mark as read (\\Seen)")
+        MOVE = "move", _("move to a folder")
+        DELETE = "delete", _("delete")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    host = models.CharField(_("host"), max_length=253)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    tls = models.CharField(_("TLS"), max_length=8, choices=Tls.choices, default=Tls.SSL)
+    username = models.CharField(_("user name"), max_length=320)
+    auth = models.CharField(_("login"), max_length=16, choices=Auth.choices, default=Auth.PASSWORD)
+    secret_env = models.CharField(
+        _("secret in environment variable"),
+        max_length=200,
+        blank=True,
+        help_text=_("NAME: the password or token is read from $NAME (or the file named by $NAME_FILE)"),
+    )
+    secret = models.TextField(_("stored password"), blank=True)  # never displayed or logged
+    folder = models.CharField(_("folder"), max_length=500, default="INBOX")
+    after = models.CharField(_("after storing"), max_length=8, choices=After.choices, default=After.SEEN)
+    move_to = models.CharField(_("move to folder"), max_length=500, blank=True)
+    # Mail from this mailbox is routed as if sent to the queue's first address.
+    queue = models.ForeignKey(
+        "tickets.Queue", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("queue")
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    uidvalidity = models.PositiveBigIntegerField(null=True, blank=True)
+    last_uid = models.PositiveBigIntegerField(_("highest stored UID"), default=0)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Changes only when a person edits the mailbox (cursor and status use update()): the watcher
+    # reconnects when it moves.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def secret_source(self) -> str:
+        """How the secret is found, safe to show: `env:NAME`, `stored`, or `none`."""
+        if self.secret_env:
+            return f"env:{self.secret_env}"
+        return "stored" if self.secret else "none"
+
+    @property
+    def failing(self) -> bool:
+        """The most recent poll ended in an error (an error older than the last success is history)."""
+        if self.last_error_at is None:
+            return False
+        return self.last_success_at is None or self.last_error_at > self.last_success_at

@@ -8,12 +8,9 @@ import threading
 log = logging.getLogger("dapjang.server.watchers")
 
 
-def mailbox_watcher(stop: threading.Event) -> threading.Thread | None:
+def mailbox_watcher(stop: threading.Event) -> threading.Thread:
     """Starts the IMAP watcher (IDLE or polling, every enabled mailbox) until `stop` is set."""
-    try:
-        from dapjang.mail.imap import mailboxes_watch  # type: ignore[import-not-found]
-    except ImportError:  # TEMPORARY until the IMAP poller lands
-        return None
+    from dapjang.mail.imap import mailboxes_watch
 
     def run() -> None:
         try:
