@@ -1,7 +1,9 @@
-"""Shared fixtures: a small desk, the pipeline as a channel would call it, and a real SMTP relay sink."""
+"""Shared fixtures: a small desk, the pipeline as a channel would call it, a real SMTP relay sink and a
+real IMAP server (Dovecot)."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -11,9 +13,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from dapjang.faults import fault_calls_reset
 from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.pipeline import IngestResult, ingest
 from tests.factories import QueueFactory
+from tests.mail.dovecot import Account, Dovecot, dovecot_start
 
 
 @dataclass
@@ -77,3 +81,27 @@ def feed(desk: dict[str, Any]) -> Any:
         return ingest(raw, channel=channel, ctx=PipelineContext(), envelope_from=envelope_from, **kw)
 
     return _feed
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    server = dovecot_start()
+    if server is None:
+        pytest.skip("Dovecot is not installed (Debian: apt-get install dovecot-imapd)")
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture
+def imap(dovecot: Dovecot) -> Iterator[Account]:
+    """A fresh IMAP account; fault-point counts start from zero, as in a new process."""
+    fault_calls_reset()
+    account = dovecot.account()
+    try:
+        yield account
+    finally:
+        account.close()
+        fault_calls_reset()

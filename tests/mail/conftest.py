@@ -1,40 +1,13 @@
-"""Fixtures for the mail tests: a real Dovecot for the session, an account of its own for each test."""
+"""Fixtures for the mail tests (the Dovecot server and accounts are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from dapjang.faults import fault_calls_reset
 from dapjang.mail.models import Mailbox
-from tests.mail.dovecot import Account, Dovecot, dovecot_start
-
-
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
-    server = dovecot_start()
-    if server is None:
-        pytest.skip("Dovecot is not installed (Debian: apt-get install dovecot-imapd)")
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(server.root, ignore_errors=True)
-
-
-@pytest.fixture
-def imap(dovecot: Dovecot) -> Iterator[Account]:
-    """A fresh IMAP account; fault-point counts start from zero, as in a new process."""
-    fault_calls_reset()
-    account = dovecot.account()
-    try:
-        yield account
-    finally:
-        account.close()
-        fault_calls_reset()
+from tests.mail.dovecot import Account
 
 
 @pytest.fixture

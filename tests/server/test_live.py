@@ -29,6 +29,7 @@ from aiosmtpd.controller import Controller
 
 from tests.builders import build_mail
 from tests.conftest import SinkHandler
+from tests.mail.dovecot import Account
 from tests.processes import ChildDesk, child_desk, free_port, private_postgres, stop, wait_for
 
 SUPPORT = "support@dapjang.local"
@@ -110,6 +111,33 @@ def test_serve_turns_mail_into_a_ticket_and_an_ack_and_stops_cleanly(
         assert code == 0, (desk.home / "serve").as_posix()
         with pytest.raises(ProcessLookupError):  # the worker and the scheduler went with it
             os.killpg(proc.pid, 0)
+
+
+def test_serve_reads_an_imap_mailbox_added_by_command(tmp_path: Path, imap: Account) -> None:
+    """A new user adds their mailbox and starts the desk: the mail becomes a ticket, then is marked read."""
+    imap.append([_mail(41), _mail(42)])
+    with child_desk(tmp_path) as desk:
+        desk.run(
+            "mailbox", "add", "support", "--host", "127.0.0.1", "--port", str(imap.server.port),
+            "--tls", "none", "--user", imap.user, "--password-env", "SUPPORT_IMAP_PASSWORD",
+        )  # fmt: skip
+        web, smtp = free_port(), free_port()
+        proc = desk.start(
+            "serve", "--listen", f"127.0.0.1:{web}", "--smtp-listen", f"127.0.0.1:{smtp}",
+            SUPPORT_IMAP_PASSWORD=imap.password,
+        )  # fmt: skip
+        try:
+            wait_for(lambda: _count(desk, "tickets_ticket") == 2, what="two tickets from the mailbox")
+            wait_for(
+                lambda: all(b"\\Seen" in flags for flags in imap.flags().values()), what="\\Seen after commit"
+            )
+            imap.append([_mail(43)])  # IDLE: a new mail arrives while the desk runs
+            wait_for(lambda: _count(desk, "tickets_ticket") == 3, what="the third ticket, pushed by IDLE")
+            listing = desk.run("mailbox", "list", "--json", SUPPORT_IMAP_PASSWORD=imap.password).stdout
+            assert json.loads(listing.splitlines()[0])["last_success_at"]
+            assert imap.password not in listing
+        finally:
+            stop(proc, signal.SIGINT)
 
 
 def test_a_crash_right_after_250_loses_nothing_and_doubles_nothing(
