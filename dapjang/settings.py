@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "dapjang.customers",
     "dapjang.tickets",
     "dapjang.agents",
+    "dapjang.routing",
+    "dapjang.knowledge",
     "dapjang.console",
     "dapjang.api",
     "django_htmx",
