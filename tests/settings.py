@@ -8,3 +8,6 @@ os.environ.setdefault("DAPJANG_TASKS_EAGER", "1")  # jobs run inline; tests of r
 os.environ.setdefault("DAPJANG_SECRET_KEY", "test-secret-key-not-for-production")
 
 from dapjang.settings import *  # noqa: F403 - test settings extend the real ones
+
+# Tests make agents with passwords; the real hasher would spend most of a short test on them.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

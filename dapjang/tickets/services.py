@@ -316,3 +316,11 @@ def ticket_consult(ticket: Ticket, agent: Agent, *, expert_email: str, question:
     _event(ticket, agent, "consult", "", expert)
     outbox_dispatch()
     return consultation
+
+
+def attachment_bytes(attachment: Attachment) -> bytes | None:
+    """The stored bytes of an attachment (None if its blob is gone), for the console and API downloads."""
+    from dapjang.mail.models import Blob
+
+    data = Blob.objects.filter(sha256=attachment.sha256).values_list("data", flat=True).first()
+    return None if data is None else bytes(data)
