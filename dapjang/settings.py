@@ -110,6 +110,9 @@ TIME_ZONE = env_str("DAPJANG_TIME_ZONE", "Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LOGIN_URL = "console:login"
+# How often an open inbox asks for new tickets, in seconds.
+DAPJANG_INBOX_POLL_SECONDS = env_int("DAPJANG_INBOX_POLL_SECONDS", 10)
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"

@@ -1,9 +1,11 @@
-"""URL map: the admin for now; the console, portal and API mount here as they arrive."""
+"""URL map: the agent console at /, the REST API at /api/, the admin, and /healthz."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from dapjang.server.views import healthz
+
+handler500 = "dapjang.console.views.errors.server_error"
 
 admin.site.site_header = "답장 Dapjang"
 admin.site.site_title = "답장 Dapjang"

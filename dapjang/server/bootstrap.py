@@ -7,6 +7,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from dapjang.agents.models import Agent
 from dapjang.tickets.queues import queue_default
 
 
@@ -34,5 +35,6 @@ def desk_bootstrap() -> str | None:
     if users.objects.filter(is_superuser=True).exists():
         return None
     password = secrets.token_urlsafe(12)
-    users.objects.create_superuser(username="admin", email="", password=password)
+    user = users.objects.create_superuser(username="admin", email="", password=password)
+    Agent.objects.create(user=user, name="관리자", role=Agent.Role.ADMIN)  # so the console opens for them
     return password
