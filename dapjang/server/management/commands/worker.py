@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
 
 from dapjang.celery import app
 from dapjang.mail.dkim import dkim_key_load
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         # Containers run as root as a rule; Celery's warning about it is noise there (we use JSON,
         # never pickle, so its reason does not apply).
         warnings.filterwarnings("ignore", message=".*superuser privileges.*")
+        connection_created.connect(_sqlite_relaxed)
         argv = [
             "--quiet",
             "worker",
