@@ -12,6 +12,8 @@ from typing import Any
 
 from celery import Celery
 
+from dapjang import queue_files
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dapjang.settings")
 
 app = Celery("dapjang")
@@ -30,7 +32,7 @@ def broker_options(url: str, home: Path) -> dict[str, Any]:
     for sub in ("out", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://localhost/",
+        "broker_url": f"{queue_files.ALIAS}://localhost/",
         "broker_transport_options": {
             "data_folder_in": str(folder / "out"),
             "data_folder_out": str(folder / "out"),

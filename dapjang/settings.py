@@ -87,7 +87,11 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{HOME / 'dapjang.sqlite3'}", conn_max_age=0
+        env_str("DATABASE_URL") or f"sqlite:///{HOME / 'dapjang.sqlite3'}",
+        # Workers run thousands of short jobs: a new PostgreSQL connection for each cost more than
+        # the job. Kept for a minute, checked before reuse, so a restarted server is noticed.
+        conn_max_age=env_int("DAPJANG_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
