@@ -619,7 +619,18 @@ class Desk:
 
     def __init__(self, mode: str, phase: str, logs: Path, redis_db: int | None, keep: bool) -> None:
         self.mode, self.phase, self.logs, self.keep = mode, phase, logs, keep
+        self.pieces: list[Piece] = []
+        self.dbname = ""
+        self.redis_db: int | None = None
         self.home = Path(tempfile.mkdtemp(prefix=f"dapjang-smtp-{mode}-"))
+        RUNNING.append(self)  # from here on, an interrupt cleans up whatever exists so far
+        try:
+            self._setup(mode, redis_db)
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def _setup(self, mode: str, redis_db: int | None) -> None:
         self.env = {
             k: v
             for k, v in os.environ.items()
@@ -632,9 +643,6 @@ class Desk:
             "DAPJANG_MAIL_DOMAIN": DOMAIN,
             "PYTHONUNBUFFERED": "1",
         }
-        self.pieces: list[Piece] = []
-        self.dbname = ""
-        self.redis_db: int | None = None
         if mode != "sqlite":
             self.redis_db = redis_claim(redis_db)
             self.dbname = f"dapjang_bench_{secrets.token_hex(4)}"
@@ -670,8 +678,6 @@ class Desk:
             )
         piece = Piece(role, proc, log)
         self.pieces.append(piece)
-        if self not in RUNNING:
-            RUNNING.append(self)
         return piece
 
     def launch(self, smtp_port: int, web_port: int, workers: int) -> None:
@@ -708,8 +714,6 @@ class Desk:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(piece.proc.pid, signal.SIGKILL)  # leftovers: pool children, grandchildren
             piece.proc.wait()
-        if self in RUNNING:
-            RUNNING.remove(self)
 
     def cleanup(self) -> None:
         self.stop()
@@ -722,6 +726,8 @@ class Desk:
             self.redis_db = None
         if not self.keep:
             shutil.rmtree(self.home, ignore_errors=True)
+        if self in RUNNING:
+            RUNNING.remove(self)
 
     def db(self) -> DbReader:
         if self.dbname:
