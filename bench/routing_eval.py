@@ -2,7 +2,7 @@
 alone at a given precision. Every number is on mail the scored model never saw.
 
 Tasks
-  support-ko   the shipped seed mails (dapjang/routing/data/train.jsonl: 301 Korean, 99 English, 10 topics),
+  support-ko   the shipped seed mails (dapjang/seed/data/train.jsonl: 301 Korean, 99 English, 10 topics),
                k-fold cross-validation under two splits:
                  mail    each mail is its own group (stratified k-fold): new wording of intents seen in training;
                  intent  mails answered by the same FAQ entry stay in one fold, and that FAQ's questions are

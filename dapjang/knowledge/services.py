@@ -11,9 +11,9 @@ from django.db import transaction
 from dapjang.knowledge.importer import FaqRecord, Parsed, parse_file
 from dapjang.knowledge.models import FaqEntry, SavedAnswer, Synonym
 from dapjang.knowledge.synonyms import SynonymPair
+from dapjang.seed import seed_path
 
-DEFAULTS_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_FILES = (DEFAULTS_DIR / "faq.json", DEFAULTS_DIR / "synonyms.tsv")
+DEFAULT_FILES = (seed_path("faq.json"), seed_path("synonyms.tsv"))
 
 
 @dataclass

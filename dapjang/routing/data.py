@@ -1,6 +1,6 @@
 """Where training examples come from: the shipped seed data, a JSON Lines file, or the desk's own tickets.
 
-The shipped files live inside the package (dapjang/routing/data/) so that a new desk routes from its
+The shipped files are the seed data inside the package (dapjang/seed/) so that a new desk routes from its
 first mail, on any machine, with nothing to download. Later the desk's own resolved tickets — and
 above all the tickets an agent moved to another queue — are better teachers than any seed data.
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from dapjang.routing.features import Synonym
+from dapjang.seed import seed_faq, seed_text
 
 # A pseudo-document written from a topic's description counts for less than a real mail: it is
 # a definition, not a way customers write.
@@ -47,7 +47,7 @@ class DataError(ValueError):
 
 
 def _data_file(name: str) -> str:
-    return resources.files("dapjang.routing").joinpath("data", name).read_text(encoding="utf-8")
+    return seed_text(name)
 
 
 def shipped_topics() -> list[Topic]:
@@ -99,11 +99,12 @@ def shipped_mails() -> list[Example]:
 
 def shipped_faq_questions() -> list[Example]:
     """FAQ questions and their paraphrases, each labelled with its FAQ's topic: short, real-sounding asks."""
-    examples = []
-    for line in _data_file("faq_questions.jsonl").splitlines():
-        row = json.loads(line)
-        examples.append(Example("", row["text"], row["topic"], row["lang"], group=row["faq_id"]))
-    return examples
+    return [
+        Example("", text, entry["topic"], lang, group=entry["id"])
+        for entry in seed_faq()
+        for lang in ("ko", "en")
+        for text in (entry[f"question_{lang}"], *entry.get(f"paraphrases_{lang}", []))
+    ]
 
 
 def topic_documents(topics: list[Topic]) -> list[Example]:
