@@ -15,6 +15,7 @@ from dapjang.mail.models import RawMessage
 from dapjang.mail.parse import ParsedMail
 from dapjang.tickets.articles import article_from_mail, attachments_from_mail
 from dapjang.tickets.models import Article, Consultation, Ticket, TicketEvent
+from dapjang.tickets.search import search_index_article
 
 
 def consultation_of(mail: ParsedMail) -> Consultation | None:
@@ -49,6 +50,7 @@ def consult_answer_record(
         article_kind="consult-answer" if from_expert else "unverified",
     )
     attachments_from_mail(mail, article)
+    search_index_article(article, ticket=ticket)
     if from_expert and consultation.answered_at is None:
         Consultation.objects.filter(pk=consultation.pk).update(answered_at=timezone.now())
     TicketEvent.objects.create(ticket=ticket, field="consult-answer", new=sender[:300])

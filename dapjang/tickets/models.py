@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -126,7 +127,11 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-priority", "created_at"]
-        indexes = [models.Index(fields=["queue", "status", "-priority", "created_at"], name="ticket_inbox")]
+        indexes = [
+            models.Index(fields=["queue", "status", "-priority", "created_at"], name="ticket_inbox"),
+            # The inbox order across queues and statuses (an admin's view, a search of all history).
+            models.Index(fields=["-priority", "created_at", "id"], name="ticket_priority_order"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.number} {self.subject}"
@@ -262,3 +267,34 @@ class Snippet(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchTermsField(models.TextField):  # type: ignore[type-arg]
+    """Search terms (tickets/search_terms.py): a tsvector on PostgreSQL, space-separated text on SQLite.
+
+    Each database indexes it its own way (migration 0003): a GIN index on PostgreSQL, an FTS5 table
+    fed by triggers on SQLite. The `matches` lookup (tickets/search.py) speaks both.
+    """
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
+        if connection.vendor == "postgresql":
+            return "tsvector"
+        return super().db_type(connection)
+
+
+class TicketSearch(models.Model):
+    """A ticket's searchable words, one row per ticket, kept current by tickets/search.py.
+
+    The terms of the subject, the number, the customer and every article a person wrote (customer
+    mail, replies, notes); what the desk writes by itself (acknowledgements) is left out.
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search")
+    terms = SearchTermsField(blank=True)
+
+    class Meta:
+        verbose_name = _("search index entry")
+        verbose_name_plural = _("search index")
+
+    def __str__(self) -> str:
+        return f"search {self.ticket_id}"

@@ -33,6 +33,7 @@ from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.hotpath import KnownArticle, articles_with_message_ids, raw_message_finish
 from dapjang.tickets.models import Article, Ticket
 from dapjang.tickets.numbering import ticket_number_next
+from dapjang.tickets.search import search_index_article
 from dapjang.tickets.threading import ticket_by_subject_tag, ticket_from_articles
 
 log = logging.getLogger("dapjang.pipeline")
@@ -203,6 +204,7 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool, parsed: Pars
         step_reopen(ticket, kind)
     article = article_from_mail(raw, mail, kind, ticket, flags, fingerprint)
     attachments_from_mail(mail, article)
+    search_index_article(article, ticket=ticket, new_ticket=created)
     if created and kind is Kind.HUMAN and not _UNVERIFIED & set(flags):
         ticket_acknowledge(ticket=ticket, article=article, mail=mail, ctx=ctx, fresh=True)
     return Stop("processed", "created" if created else "appended", ticket=ticket)

@@ -26,6 +26,7 @@ from dapjang.mail.render import template_render
 from dapjang.mail.tasks import outbox_dispatch
 from dapjang.tickets.models import Article, Attachment, Consultation, Queue, Snippet, Ticket, TicketEvent
 from dapjang.tickets.queues import queue_from_address
+from dapjang.tickets.search import search_index_article
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
@@ -156,6 +157,7 @@ def ticket_reply(
         language=ticket.language,
     )
     _store_files(article, files)
+    search_index_article(article, ticket=ticket)
     outbox_enqueue(
         idempotency_key=f"reply:{article.id}",
         kind="reply",
@@ -200,6 +202,7 @@ def ticket_note(ticket: Ticket, agent: Agent, body: str, *, files: Sequence[File
         language=ticket.language,
     )
     _store_files(article, files)
+    search_index_article(article, ticket=ticket)
     _event(ticket, agent, "note", "", article.id)
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
     return article
@@ -289,7 +292,7 @@ def ticket_consult(ticket: Ticket, agent: Agent, *, expert_email: str, question:
     consultation = Consultation.objects.create(
         ticket=ticket, asked_by=agent, expert_email=expert, message_id=message_id, question=question
     )
-    Article.objects.create(
+    question_note = Article.objects.create(
         ticket=ticket,
         direction=Article.Direction.NOTE,
         kind="consult",
@@ -303,6 +306,7 @@ def ticket_consult(ticket: Ticket, agent: Agent, *, expert_email: str, question:
         message_id=message_id,
         language=ticket.language,
     )
+    search_index_article(question_note, ticket=ticket)
     outbox_enqueue(
         idempotency_key=f"consult:{consultation.id}",
         kind="consult",
