@@ -21,8 +21,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The demo desk on first start: a fictional shop with queues, agents and tickets to look at.
 run: install
-	$(BIN)/dapjang serve
+	$(BIN)/dapjang serve --demo
 
 lint: install-dev
 	$(BIN)/ruff check dapjang tests bench

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import run
 from django.core.wsgi import get_wsgi_application
 
+from dapjang.demo.load import DemoError, demo_load
 from dapjang.env import env_str
 from dapjang.mail.smtpd import smtpd_controller
 from dapjang.mail.sweeper import sweep
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--listen", default=env_str("DAPJANG_WEB_LISTEN", "127.0.0.1:8000"))
         parser.add_argument("--smtp-listen", default=env_str("DAPJANG_SMTP_LISTEN", "127.0.0.1:2525"))
         parser.add_argument("--no-smtp", action="store_true", help="do not receive mail over SMTP")
+        parser.add_argument(
+            "--demo", action="store_true", help="load the demo desk (a fictional shop) on first start / 데모"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -43,6 +47,12 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         password = desk_bootstrap()
+        demo = None
+        if opts["demo"]:
+            try:
+                demo = demo_load()
+            except DemoError as exc:
+                raise CommandError(str(exc)) from None
         # Whatever the last run left half-way is handed out first (nothing else runs yet).
         sweep(stuck_after=timedelta(0))
         smtp = None
@@ -61,6 +71,8 @@ class Command(BaseCommand):
         children.start()
         signal.signal(signal.SIGTERM, _interrupt)
         self._banner(host, port, smtp_host, smtp_port, smtp is not None, password)
+        for line in demo.lines() if demo else []:
+            self.stdout.write(line)
         try:
             run(host, port, get_wsgi_application(), threading=True)
         except KeyboardInterrupt:
