@@ -68,8 +68,11 @@ def schedule(settings: Any) -> dict[str, Any]:
             "task": "dapjang.mailboxes_poll",
             "schedule": float(settings.DAPJANG_IMAP_POLL_SECONDS),
         },
+        "sla": {"task": "dapjang.sla_sweep", "schedule": float(settings.DAPJANG_SLA_SWEEP_SECONDS)},
+        "assign": {"task": "dapjang.assign_sweep", "schedule": float(settings.DAPJANG_ASSIGN_SWEEP_SECONDS)},
+        "retrain": {"task": "dapjang.routing_retrain", "schedule": float(settings.DAPJANG_RETRAIN_SECONDS)},
     }
 
 
 app_configure()
-app.conf.include = ["dapjang.mail.tasks"]
+app.conf.include = ["dapjang.mail.tasks", "dapjang.sla.tasks", "dapjang.routing.tasks"]

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "dapjang.agents",
     "dapjang.routing",
     "dapjang.knowledge",
+    "dapjang.sla",
+    "dapjang.portal",
     "dapjang.console",
     "dapjang.api",
     "django_htmx",
@@ -169,6 +171,9 @@ DAPJANG_SENDING_LEASE_SECONDS = env_int(
 )  # a `sending` row older is retried
 DAPJANG_OUTBOX_SECONDS = env_int("DAPJANG_OUTBOX_SECONDS", 15)
 DAPJANG_IMAP_POLL_SECONDS = env_int("DAPJANG_IMAP_POLL_SECONDS", 60)
+DAPJANG_SLA_SWEEP_SECONDS = env_int("DAPJANG_SLA_SWEEP_SECONDS", 60)  # holding replies, escalations
+DAPJANG_ASSIGN_SWEEP_SECONDS = env_int("DAPJANG_ASSIGN_SWEEP_SECONDS", 60)  # absences, stalled tickets
+DAPJANG_RETRAIN_SECONDS = env_int("DAPJANG_RETRAIN_SECONDS", 86400)  # how often routing relearns
 DAPJANG_TASKS_EAGER = env_bool("DAPJANG_TASKS_EAGER", False)  # run jobs inline (tests, one-off scripts)
 
 # Outbound DKIM; `dapjang dkim keygen` makes a key and prints the DNS record to publish. A path, read

@@ -14,5 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include("dapjang.api.urls")),
+    path("help/", include("dapjang.portal.urls")),
+    path("routing/", include("dapjang.routing.urls")),
+    path("knowledge/", include("dapjang.knowledge.urls")),
+    path("sla/", include("dapjang.sla.urls")),
     path("", include("dapjang.console.urls")),
 ]

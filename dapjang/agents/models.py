@@ -24,6 +24,9 @@ class Agent(models.Model):
     capacity = models.PositiveSmallIntegerField(_("capacity (open tickets)"), default=30)
     away_from = models.DateTimeField(_("away from"), null=True, blank=True)
     away_until = models.DateTimeField(_("away until"), null=True, blank=True)
+    # After an absence, take back the open tickets that were moved away for it (A8, optional).
+    reclaim_on_return = models.BooleanField(_("take tickets back on return"), default=False)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)  # ties go round-robin
 
     class Meta:
         verbose_name = _("agent")

@@ -8,9 +8,11 @@ never a lookup the page did not mean to offer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapjang.agents.models import Agent
@@ -24,8 +26,10 @@ SORTS = {
     "priority": ("-priority", "created_at", "id"),  # A2: most urgent first, then oldest first
     "oldest": ("created_at", "id"),
     "newest": ("-created_at", "-id"),
+    "due": ("due_at", "-priority", "id"),  # the promise closest to breaking first; none due last
 }
-KEYS = frozenset({"queue", "status", "assignee", "segment", "q", "sort", "page"})
+KEYS = frozenset({"queue", "status", "assignee", "segment", "due", "triage", "q", "sort", "page"})
+DUES = ("overdue", "today")  # past its due time; due before midnight (the desk's time zone)
 MAX_QUERY = 200
 PAGE_SIZE = 50
 
@@ -41,6 +45,8 @@ class InboxFilter:
     assignee: str = ""  # "", mine, unassigned, or an agent's id
     assignee_agent: Agent | None = None
     segment: str = ""
+    due: str = ""  # "", overdue, today
+    triage: bool = False  # only tickets waiting for an agent to pick their queue
     q: str = ""
     sort: str = "priority"
     page: str = "1"
@@ -69,6 +75,10 @@ def inbox_filter_parse(params: QueryDict, agent: Agent) -> InboxFilter:
     segment = value["segment"]
     if segment and segment not in Customer.Segment.values:
         raise BadFilter(_("Unknown customer segment “%(value)s”.") % {"value": segment[:50]})
+    if value["due"] and value["due"] not in DUES:
+        raise BadFilter(_("Unknown due filter “%(value)s”.") % {"value": value["due"][:50]})
+    if value["triage"] not in ("", "0", "1"):
+        raise BadFilter(_("Unknown triage filter “%(value)s”.") % {"value": value["triage"][:50]})
     sort = value["sort"] or "priority"
     if sort not in SORTS:
         raise BadFilter(_("Unknown sort order “%(value)s”.") % {"value": sort[:50]})
@@ -80,6 +90,8 @@ def inbox_filter_parse(params: QueryDict, agent: Agent) -> InboxFilter:
         assignee=assignee,
         assignee_agent=assignee_agent,
         segment=segment,
+        due=value["due"],
+        triage=value["triage"] == "1",
         q=value["q"],
         sort=sort,
         page=value["page"] or "1",
@@ -103,6 +115,13 @@ def inbox_tickets(agent: Agent, f: InboxFilter) -> QuerySet[Ticket]:
         tickets = tickets.filter(assignee_id=f.assignee_agent.user_id)
     if f.segment:
         tickets = tickets.filter(customer__segment=f.segment)
+    if f.due == "overdue":
+        tickets = tickets.filter(due_at__lt=timezone.now())
+    elif f.due == "today":
+        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        tickets = tickets.filter(due_at__lt=midnight)
+    if f.triage:
+        tickets = tickets.filter(triage=True)
     if f.q:
         tickets = tickets_search(tickets, f.q)
     return tickets.select_related("queue", "customer", "assignee__agent").order_by(*SORTS[f.sort])

@@ -18,6 +18,8 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.CharField(_("e-mail"), max_length=320, db_index=True)
     segment = models.CharField(_("segment"), max_length=16, choices=Segment.choices, default=Segment.ORDINARY)
+    # "hand" when an agent set the segment (rules then leave it alone), "rule" when a rule did.
+    segment_set_by = models.CharField(_("segment set by"), max_length=16, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     # Set by a permanent bounce (5.x.x): automatic mail to this customer is suppressed until then.
     undeliverable_until = models.DateTimeField(_("undeliverable until"), null=True, blank=True)

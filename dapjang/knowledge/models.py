@@ -84,3 +84,21 @@ class SavedAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:60]
+
+
+class Deflection(models.Model):
+    """A customer on the contact page said an FAQ answer solved it: a mail that was never written (A10)."""
+
+    faq_id = models.CharField(max_length=64, db_index=True)
+    topic = models.SlugField(max_length=50, blank=True)
+    language = models.CharField(max_length=8, choices=LANGUAGES, default="ko")
+    query = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("deflection")
+        verbose_name_plural = _("deflections")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.faq_id} {self.created_at:%Y-%m-%d}"

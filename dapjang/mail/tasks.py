@@ -13,7 +13,7 @@ from dapjang.celery import app
 log = logging.getLogger("dapjang.mail.tasks")
 
 
-def _connection_fresh() -> None:
+def connection_fresh() -> None:
     """A worker drops a database connection that broke or aged since the last job; a job run inline
     (DAPJANG_TASKS_EAGER) uses its caller's connection, which may hold an open transaction."""
     if not app.conf.task_always_eager:
@@ -34,7 +34,7 @@ def raw_process_task(raw_id: int) -> str:
     from dapjang.tickets.context import PipelineContext
     from dapjang.tickets.pipeline import raw_process_claimed
 
-    _connection_fresh()
+    connection_fresh()
     result = raw_process_claimed(raw_id, ctx=PipelineContext())
     if result is not None and result.outcome == "created":
         outbox_dispatch()  # a new ticket usually has an acknowledgement waiting
@@ -61,7 +61,7 @@ def raw_dispatch(raw_id: int) -> None:
 def outbox_deliver_task() -> dict[str, int]:
     from dapjang.mail.outbox import outbox_deliver
 
-    _connection_fresh()
+    connection_fresh()
     report = outbox_deliver()
     return {"sent": report.sent, "retry": report.retry, "failed": report.failed}
 
@@ -100,7 +100,7 @@ def outbox_dispatch() -> None:
 def sweep_task() -> dict[str, Any]:
     from dapjang.mail.sweeper import sweep
 
-    _connection_fresh()
+    connection_fresh()
     return sweep().as_dict()
 
 
@@ -109,5 +109,5 @@ def mailboxes_poll_task() -> None:
     """The polling safety net for mailboxes; the IMAP watcher in the scheduler does the live work."""
     from dapjang.mail.imap import mailboxes_poll
 
-    _connection_fresh()
+    connection_fresh()
     mailboxes_poll()

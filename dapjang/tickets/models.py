@@ -7,6 +7,10 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext_lazy as _
 
 
+def _segments_sensitive() -> list[str]:
+    return ["vip", "abusive"]
+
+
 class Queue(models.Model):
     """A department or topic; mail sent to one of its addresses lands here (MISSION A7)."""
 
@@ -16,6 +20,15 @@ class Queue(models.Model):
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
     is_default = models.BooleanField(_("default queue"), default=False)
     ack_enabled = models.BooleanField(_("send acknowledgements"), default=True)
+    # The automation coefficient (MISSION B3): an FAQ answer goes out by itself only when the
+    # verifier's confidence that it fully answers the mail reaches this threshold.
+    autoanswer_enabled = models.BooleanField(_("answer frequent questions automatically"), default=True)
+    autoanswer_threshold = models.FloatField(_("automation coefficient"), default=0.85)
+    autoanswer_skip_segments = models.JSONField(
+        _("never auto-answer these customer segments"), default=_segments_sensitive, blank=True
+    )
+    # A ticket with no agent action for this long moves to another agent and the lead is told (A8).
+    stall_minutes = models.PositiveIntegerField(_("stall limit (minutes)"), default=480)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +133,30 @@ class Ticket(models.Model):
     # Machine kind of the first mail (human, bulk, auto-reply…): lets agents filter out the noise.
     kind = models.CharField(_("kind"), max_length=16, default="human")
     flags = models.JSONField(_("flags"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    # Routing (MISSION A7, B3): the classifier's topic and confidence, its top three when it was
+    # unsure, and whether the ticket waits in triage for an agent to pick the queue.
+    topic = models.CharField(_("topic"), max_length=50, blank=True)
+    confidence = models.FloatField(_("confidence"), null=True, blank=True)
+    suggestions = models.JSONField(_("suggested topics"), default=list, blank=True)
+    triage = models.BooleanField(_("in triage"), default=False, db_index=True)
+    # Set once routing, assignment, the SLA clock and the first answer have run (tickets/dispatch.py).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    # The last reply, note or change by an agent: a ticket with none for too long is stalled (A8).
+    last_agent_action_at = models.DateTimeField(null=True, blank=True)
+    # The reply promise (MISSION A5): `due_at` is the next target, first response then resolution.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    holding_sent_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # The FAQ answer sent by itself (MISSION A11) and the agents' verdict on it: +1 good, -1 wrong.
+    auto_answered_at = models.DateTimeField(null=True, blank=True)
+    auto_answer_faq = models.CharField(max_length=64, blank=True)
+    auto_answer_confidence = models.FloatField(null=True, blank=True)
+    auto_answer_rating = models.SmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,6 +168,9 @@ class Ticket(models.Model):
             models.Index(fields=["queue", "status", "-priority", "created_at"], name="ticket_inbox"),
             # The inbox order across queues and statuses (an admin's view, a search of all history).
             models.Index(fields=["-priority", "created_at", "id"], name="ticket_priority_order"),
+            # The SLA sweeper's and the assigner's questions at 100k open tickets.
+            models.Index(fields=["status", "due_at"], name="ticket_due"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_load"),
         ]
 
     def __str__(self) -> str:

@@ -26,10 +26,10 @@ from dapjang.mail.loops import sender_flooding
 from dapjang.mail.models import RawMessage
 from dapjang.mail.parse import ParsedMail, parse_mail
 from dapjang.tickets import bounces, defaults
-from dapjang.tickets.acknowledge import ticket_acknowledge
 from dapjang.tickets.articles import article_from_mail, attachments_from_mail
 from dapjang.tickets.consult import consult_answer_record, consultation_of
 from dapjang.tickets.context import PipelineContext
+from dapjang.tickets.dispatch import NewTicket, form_fields, ticket_customer_replied, ticket_dispatch
 from dapjang.tickets.hotpath import KnownArticle, articles_with_message_ids, raw_message_finish
 from dapjang.tickets.models import Article, Ticket
 from dapjang.tickets.numbering import ticket_number_next
@@ -205,8 +205,21 @@ def _steps(raw: RawMessage, *, ctx: PipelineContext, release: bool, parsed: Pars
     article = article_from_mail(raw, mail, kind, ticket, flags, fingerprint)
     attachments_from_mail(mail, article)
     search_index_article(article, ticket=ticket, new_ticket=created)
-    if created and kind is Kind.HUMAN and not _UNVERIFIED & set(flags):
-        ticket_acknowledge(ticket=ticket, article=article, mail=mail, ctx=ctx, fresh=True)
+    now = timezone.now()
+    if created:
+        new = NewTicket(
+            ticket=ticket,
+            article=article,
+            mail=mail,
+            kind=kind,
+            channel=raw.channel,
+            verified=not _UNVERIFIED & set(flags),
+            now=now,
+            form=form_fields(mail, raw.channel),
+        )
+        ticket_dispatch(new, ctx)
+    elif kind is Kind.HUMAN:
+        ticket_customer_replied(ticket, now=now)
     return Stop("processed", "created" if created else "appended", ticket=ticket)
 
 

@@ -24,6 +24,8 @@ from dapjang.mail.ids import message_id_make
 from dapjang.mail.outbox import outbox_enqueue
 from dapjang.mail.render import template_render
 from dapjang.mail.tasks import outbox_dispatch
+from dapjang.routing.corrections import queue_corrected
+from dapjang.sla.clock import ticket_clock_update
 from dapjang.tickets.models import Article, Attachment, Consultation, Queue, Snippet, Ticket, TicketEvent
 from dapjang.tickets.queues import queue_from_address
 from dapjang.tickets.search import search_index_article
@@ -169,7 +171,10 @@ def ticket_reply(
         data=data,
     )
     _event(ticket, agent, "reply", "", article.id)
-    fields: dict[str, object] = {"updated_at": timezone.now()}
+    now = timezone.now()
+    fields: dict[str, object] = {"updated_at": now, "last_agent_action_at": now}
+    if ticket.first_response_at is None:
+        fields["first_response_at"] = ticket.first_response_at = now
     if status_after and status_after != ticket.status:
         _event(ticket, agent, "status", ticket.status, status_after)
         ticket.status = status_after
@@ -178,7 +183,10 @@ def ticket_reply(
         _event(ticket, agent, "assignee", "", agent.user.email)
         ticket.assignee = agent.user
         fields["assignee"] = agent.user
+        fields["assigned_at"] = now
     Ticket.objects.filter(pk=ticket.pk).update(**fields)
+    ticket.last_agent_action_at = now
+    ticket_clock_update(ticket, now=now)
     outbox_dispatch()
     return article
 
@@ -204,7 +212,8 @@ def ticket_note(ticket: Ticket, agent: Agent, body: str, *, files: Sequence[File
     _store_files(article, files)
     search_index_article(article, ticket=ticket)
     _event(ticket, agent, "note", "", article.id)
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=now, last_agent_action_at=now)
     return article
 
 
@@ -213,6 +222,7 @@ def ticket_change(ticket: Ticket, agent: Agent | None, change: Change) -> list[T
     """Status, priority, queue and assignee, each change recorded; an assignee must work the queue."""
     before = TicketEvent.objects.filter(ticket=ticket).count()
     fields: dict[str, object] = {}
+    old_queue = ticket.queue
     if change.status is not None and change.status != ticket.status:
         if change.status not in Ticket.Status.values:
             raise ActionRefused(f"unknown status '{change.status}' / 알 수 없는 상태입니다")
@@ -247,8 +257,17 @@ def ticket_change(ticket: Ticket, agent: Agent | None, change: Change) -> list[T
         )
         fields["assignee"] = ticket.assignee = change.assignee.user
     if fields:
-        fields["updated_at"] = timezone.now()
+        now = timezone.now()
+        if "assignee" in fields:
+            fields["assigned_at"] = ticket.assigned_at = now if ticket.assignee_id else None
+        fields["updated_at"] = now
+        if agent is not None:
+            fields["last_agent_action_at"] = ticket.last_agent_action_at = now
         Ticket.objects.filter(pk=ticket.pk).update(**fields)
+        if "queue" in fields and agent is not None:
+            queue_corrected(ticket, old_queue=old_queue, agent=agent)
+        if "status" in fields or "queue" in fields:
+            ticket_clock_update(ticket, now=now)
     return list(TicketEvent.objects.filter(ticket=ticket).order_by("id")[before:])
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dapjang.agents.models import Agent
@@ -50,6 +51,7 @@ def inbox(request: AgentRequest) -> HttpResponse:
         "segments": Customer.Segment.choices,
         "agents": Agent.objects.filter(memberships__queue__in=queues_of(agent)).distinct().order_by("name"),
         "poll_seconds": getattr(settings, "DAPJANG_INBOX_POLL_SECONDS", POLL_SECONDS_DEFAULT),
+        "now": timezone.now(),
     }
     # The poller asks for the rows and counts only; a search or a filter change loads the page.
     template = "console/partials/inbox_live.html" if request.htmx and not error else "console/inbox.html"
