@@ -10,11 +10,13 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from dapjang.agents.models import Agent
 from dapjang.api.errors import ApiError
-from dapjang.api.schemas import PRIORITY_BY_NAME, SEGMENTS, SORT_KEYS, STATUSES, TicketFilters
+from dapjang.api.schemas import DUES, PRIORITY_BY_NAME, SEGMENTS, SORT_KEYS, STATUSES, TicketFilters
 from dapjang.customers.models import Customer, Identity
+from dapjang.tickets.clocks import day_end
 from dapjang.tickets.models import Ticket
 from dapjang.tickets.search import tickets_search
 
@@ -83,6 +85,13 @@ def tickets_filtered(tickets: QuerySet[Ticket], f: TicketFilters, agent: Agent) 
         tickets = tickets.filter(created_at__gte=f.created_after)
     if f.created_before is not None:
         tickets = tickets.filter(created_at__lt=f.created_before)
+    if due := _values("due", f.due, DUES):
+        if "overdue" in due:
+            tickets = tickets.filter(due_at__lt=timezone.now())
+        if "today" in due:
+            tickets = tickets.filter(due_at__lt=day_end(timezone.localtime()))
+    if f.triage is not None:
+        tickets = tickets.filter(triage=f.triage)
     if f.q and f.q.strip():
         tickets = tickets_search(tickets, f.q)
     return tickets

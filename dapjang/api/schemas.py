@@ -27,7 +27,8 @@ PRIORITY_NAMES: dict[int, str] = {v: k for k, v in PRIORITY_BY_NAME.items()}
 STATUSES: tuple[str, ...] = tuple(Ticket.Status.values)
 SEGMENTS: tuple[str, ...] = tuple(Customer.Segment.values)
 
-SORT_KEYS: tuple[str, ...] = ("priority", "created_at", "updated_at", "number")
+SORT_KEYS: tuple[str, ...] = ("priority", "created_at", "updated_at", "number", "due_at")
+DUES: tuple[str, ...] = ("overdue", "today")
 DEFAULT_SORT = "-priority,created_at"
 MAX_LIMIT = 200
 MAX_OFFSET = 1_000_000
@@ -152,6 +153,15 @@ class TicketFilters(Schema):
         description=f"Comma-separated: {', '.join(SEGMENTS)}.",
         json_schema_extra={"pattern": _one_of(SEGMENTS)},
     )
+    due: str | None = Field(
+        None,
+        max_length=20,
+        description="overdue: past the reply promise; today: due before midnight (the desk's time zone).",
+        json_schema_extra={"pattern": _one_of(DUES)},
+    )
+    triage: bool | None = Field(
+        None, description="true: only tickets waiting for an agent to pick their queue; false: none of them."
+    )
     q: str | None = Field(
         None, max_length=200, pattern=NO_NUL, description="Words to search for (all must match)."
     )
@@ -192,6 +202,13 @@ class TicketOut(Schema):
     channel: str
     language: str
     kind: str = Field(description="What kind of mail opened the ticket: human, auto-reply, bulk…")
+    tags: list[str]
+    topic: str = Field(description="The topic the classifier gave it (empty when none).")
+    confidence: float | None = Field(description="The classifier's confidence in that topic, 0–1.")
+    triage: bool = Field(description="Waiting for an agent to pick its queue.")
+    due_at: datetime | None = Field(description="The next target of the reply promise.")
+    first_response_at: datetime | None
+    auto_answered: bool = Field(description="An FAQ answer went out by itself.")
     created_at: datetime
     updated_at: datetime
     url: str

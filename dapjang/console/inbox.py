@@ -8,9 +8,8 @@ never a lookup the page did not mean to offer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from dapjang.agents.models import Agent
 from dapjang.agents.services import queues_of, tickets_visible_to
 from dapjang.customers.models import Customer
+from dapjang.tickets.clocks import day_end
 from dapjang.tickets.models import Queue, Ticket
 from dapjang.tickets.search import tickets_search
 
@@ -26,7 +26,8 @@ SORTS = {
     "priority": ("-priority", "created_at", "id"),  # A2: most urgent first, then oldest first
     "oldest": ("created_at", "id"),
     "newest": ("-created_at", "-id"),
-    "due": ("due_at", "-priority", "id"),  # the promise closest to breaking first; none due last
+    # The promise closest to breaking first; tickets with no due time last (SQLite would put them first).
+    "due": (F("due_at").asc(nulls_last=True), "-priority", "id"),
 }
 KEYS = frozenset({"queue", "status", "assignee", "segment", "due", "triage", "q", "sort", "page"})
 DUES = ("overdue", "today")  # past its due time; due before midnight (the desk's time zone)
@@ -118,8 +119,7 @@ def inbox_tickets(agent: Agent, f: InboxFilter) -> QuerySet[Ticket]:
     if f.due == "overdue":
         tickets = tickets.filter(due_at__lt=timezone.now())
     elif f.due == "today":
-        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-        tickets = tickets.filter(due_at__lt=midnight)
+        tickets = tickets.filter(due_at__lt=day_end(timezone.localtime()))
     if f.triage:
         tickets = tickets.filter(triage=True)
     if f.q:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
 import pytest
+from django.utils import timezone
 
 from dapjang.agents.models import Agent
 from dapjang.api.schemas import PRIORITY_BY_NAME, SORT_KEYS, PriorityName, StatusName, TicketFilters
@@ -58,6 +59,25 @@ def test_the_list_filters_by_each_parameter(
     assert set(_numbers(get("/api/tickets", window))) == {n["mine"], n["solved"]}
     combined = {"status": "new", "priority": "normal", "assignee": "none"}
     assert _numbers(get("/api/tickets", combined)) == []
+
+
+def test_the_list_filters_by_due_time_and_triage_and_shows_them(
+    as_shipping: Api, shelf: dict[str, Ticket]
+) -> None:
+    now = timezone.now()
+    n = {k: t.number for k, t in shelf.items()}
+    Ticket.objects.filter(pk=shelf["urgent"].pk).update(due_at=now - timedelta(hours=1))
+    Ticket.objects.filter(pk=shelf["mine"].pk).update(due_at=now + timedelta(days=5), triage=True)
+    get = as_shipping.get
+    assert _numbers(get("/api/tickets", {"due": "overdue"})) == [n["urgent"]]
+    assert _numbers(get("/api/tickets", {"due": "today"})) == [n["urgent"]]
+    assert _numbers(get("/api/tickets", {"triage": "true"})) == [n["mine"]]
+    assert n["mine"] not in _numbers(get("/api/tickets", {"triage": "false"}))
+    assert _numbers(get("/api/tickets", {"sort": "due_at", "due": "overdue"})) == [n["urgent"]]
+    item = next(t for t in get("/api/tickets").json()["items"] if t["number"] == n["mine"])
+    assert item["triage"] is True and item["due_at"] and item["auto_answered"] is False
+    assert item["tags"] == [] and item["topic"] == "" and item["confidence"] is None
+    assert get("/api/tickets", {"due": "soon"}).status_code == 400
 
 
 def test_search_finds_words_in_mail_and_keeps_its_own_order_unless_told(

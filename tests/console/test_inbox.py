@@ -74,6 +74,30 @@ def test_filters_narrow_the_list(people: Desk, tickets: dict[str, Ticket]) -> No
     assert numbers(queue="shipping", sort="newest")[0] == tickets["new_normal"].number
 
 
+def test_due_and_triage_filters_and_the_due_order(people: Desk, tickets: dict[str, Ticket]) -> None:
+    now = timezone.now()
+    late, soon, later = tickets["old_normal"], tickets["new_normal"], tickets["urgent"]
+    Ticket.objects.filter(pk=late.pk).update(due_at=now - timedelta(minutes=5))
+    Ticket.objects.filter(pk=soon.pk).update(due_at=now + timedelta(minutes=1), triage=True)
+    Ticket.objects.filter(pk=later.pk).update(due_at=now + timedelta(days=3))
+    client = client_of(people.minji)
+
+    def numbers(**params: str) -> list[str]:
+        response = client.get("/inbox/", params)
+        assert response.status_code == 200, response.content.decode()[:300]
+        return _numbers(response.content.decode())
+
+    assert numbers(due="overdue") == [late.number]
+    assert late.number in numbers(due="today") and later.number not in numbers(due="today")
+    assert numbers(triage="1") == [soon.number]
+    assert numbers(sort="due") == [late.number, soon.number, later.number]
+    html = client.get("/inbox/").content.decode()
+    late_row = html.split(f'data-number="{late.number}"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="overdue"' in late_row
+    soon_row = html.split(f'data-number="{soon.number}"', 1)[1].split("</tr>", 1)[0]
+    assert "chip triage" in soon_row and 'class="overdue"' not in soon_row
+
+
 def test_search_finds_korean_words_in_the_mail(people: Desk, shipping_ticket: Ticket, feed: Any) -> None:
     from tests.builders import build_mail
 
@@ -95,6 +119,8 @@ def test_search_finds_korean_words_in_the_mail(people: Desk, shipping_ticket: Ti
         {"assignee": "1 OR 1=1"},
         {"segment": "king"},
         {"sort": "password"},
+        {"due": "yesterday"},
+        {"triage": "yes"},
         {"assigned_to__password__startswith": "a"},
         {"q": "가" * 500},
     ],
