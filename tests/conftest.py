@@ -4,7 +4,6 @@ real IMAP server (Dovecot)."""
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.pipeline import IngestResult, ingest
 from tests.factories import QueueFactory
 from tests.mail.dovecot import Account, Dovecot, dovecot_start
+from tests.processes import free_port
 
 
 @dataclass
@@ -43,17 +43,11 @@ class SinkHandler:
         return "250 2.0.0 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_sink(settings: Any) -> Iterator[SinkHandler]:
     """A real SMTP server on a loopback port, configured as our outbound relay."""
     handler = SinkHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.DAPJANG_OUTBOUND_SMTP = f"smtp://127.0.0.1:{controller.port}"
     try:

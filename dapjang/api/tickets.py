@@ -7,9 +7,7 @@ A ticket outside the agent's queues is answered exactly like one that does not e
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated
-from urllib.parse import quote
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -33,6 +31,7 @@ from dapjang.api.schemas import (
     TicketPage,
     TicketPatch,
 )
+from dapjang.tickets.downloads import content_disposition
 from dapjang.tickets.models import Attachment, Queue, Ticket
 from dapjang.tickets.services import Change, attachment_bytes, ticket_change, ticket_note, ticket_reply
 
@@ -191,12 +190,3 @@ def download(data: bytes, filename: str) -> HttpResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the real (e.g. Korean) name as RFC 5987 `filename*`."""
-    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c not in '"*:<>?|;')
-    name = name.strip(" .")[:150] or "attachment"
-    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" ._") or "attachment"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

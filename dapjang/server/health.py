@@ -10,15 +10,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Min
 from django.utils import timezone
 
 log = logging.getLogger("dapjang.server.health")
-
-MAILBOX_MODEL = ("mail", "Mailbox")
 
 
 def database_ok() -> bool:
@@ -67,12 +64,10 @@ def backlog() -> dict[str, Any]:
 
 
 def mailboxes() -> list[dict[str, Any]]:
-    try:
-        model = apps.get_model(*MAILBOX_MODEL)
-    except LookupError:
-        return []
+    from dapjang.mail.models import Mailbox
+
     rows = []
-    for box in model.objects.order_by("name"):
+    for box in Mailbox.objects.order_by("name"):
         failing = bool(
             box.last_error_at and (not box.last_success_at or box.last_error_at > box.last_success_at)
         )

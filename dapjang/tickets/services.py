@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from dapjang.agents.models import Agent
 from dapjang.agents.services import is_desk_admin
-from dapjang.mail.blobs import blob_put
+from dapjang.mail.blobs import blob_get, blob_put
 from dapjang.mail.compose import FileToSend, PersonalMail, personal_mail_bytes
 from dapjang.mail.ids import message_id_make
 from dapjang.mail.outbox import outbox_enqueue
@@ -343,7 +343,4 @@ def ticket_consult(ticket: Ticket, agent: Agent, *, expert_email: str, question:
 
 def attachment_bytes(attachment: Attachment) -> bytes | None:
     """The stored bytes of an attachment (None if its blob is gone), for the console and API downloads."""
-    from dapjang.mail.models import Blob
-
-    data = Blob.objects.filter(sha256=attachment.sha256).values_list("data", flat=True).first()
-    return None if data is None else bytes(data)
+    return blob_get(attachment.sha256)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,19 +15,14 @@ from dapjang.mail.smtpd import smtpd_controller
 from dapjang.tickets.models import Ticket
 from dapjang.tickets.queues import queue_create
 from tests.builders import build_mail
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.processes import free_port
 
 
 @pytest.fixture
 def smtpd(transactional_db: None, settings: Any) -> Iterator[int]:
     settings.DAPJANG_MAX_MESSAGE_BYTES = 200_000
     queue_create(slug="general", name="일반 문의", addresses=["help@shop.example"], is_default=True)
-    controller = smtpd_controller("127.0.0.1", _free_port())
+    controller = smtpd_controller("127.0.0.1", free_port())
     controller.start()
     try:
         yield controller.port

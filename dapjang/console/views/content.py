@@ -19,13 +19,14 @@ from dapjang.console.content import (
     INLINE_IMAGE_TYPES,
     MAIL_CSP,
     cids_in,
-    content_disposition,
     inline_cid_images,
     mail_document,
     served_type,
 )
-from dapjang.mail.models import Blob
+from dapjang.mail.blobs import blobs_get
+from dapjang.tickets.downloads import content_disposition
 from dapjang.tickets.models import Article, Attachment
+from dapjang.tickets.services import attachment_bytes
 
 
 @agent_required
@@ -33,10 +34,10 @@ from dapjang.tickets.models import Article, Attachment
 def attachment(request: AgentRequest, number: str, attachment_id: int) -> HttpResponse:
     tickets = tickets_visible_to(request.agent).filter(number=number)
     found = get_object_or_404(Attachment.objects.filter(article__ticket__in=tickets), pk=attachment_id)
-    data = Blob.objects.filter(sha256=found.sha256).values_list("data", flat=True).first()
+    data = attachment_bytes(found)
     if data is None:
         raise Http404
-    response = HttpResponse(bytes(data), content_type=served_type(found.content_type))
+    response = HttpResponse(data, content_type=served_type(found.content_type))
     response["Content-Disposition"] = content_disposition(found.filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = ATTACHMENT_CSP
@@ -58,9 +59,7 @@ def article_html(request: AgentRequest, number: str, article_id: int) -> HttpRes
         and f.content_type.lower() in INLINE_IMAGE_TYPES
         and f.size <= INLINE_IMAGE_BYTES
     ]
-    blobs = {
-        sha: bytes(data) for sha, data in Blob.objects.filter(sha256__in=wanted).values_list("sha256", "data")
-    }
+    blobs = blobs_get(wanted)
     document = mail_document(inline_cid_images(article.html, files, blobs), lang=article.language)
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = MAIL_CSP
