@@ -133,6 +133,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- mail -------------------------------------------------------------------------------------------
 # Company name used in the From of every automatic mail and in the default templates.
 DAPJANG_COMPANY_NAME = env_str("DAPJANG_COMPANY_NAME", "답장 고객센터")
+# The address customers reach the web at, for links in mail (a customer's own tickets); without it,
+# the address the web listens on.
+DAPJANG_PUBLIC_URL = (
+    env_str("DAPJANG_PUBLIC_URL") or f"http://{env_str('DAPJANG_WEB_LISTEN', '127.0.0.1:8000')}"
+).rstrip("/")
 # Addresses that feed the default queue, besides the queues' own addresses.
 DAPJANG_SUPPORT_ADDRESSES = [a.lower() for a in env_list("DAPJANG_SUPPORT_ADDRESSES")]
 # Outbound relay, e.g. smtp://user:pass@relay.example:587?starttls=1 ; unset = local sink.
