@@ -151,10 +151,10 @@ def seed(tickets: int, per_ticket: int, rng: random.Random) -> dict[str, Any]:
     with raw.cursor() as cur:
         cur.execute("DROP INDEX IF EXISTS tickets_ticketsearch_terms_gin")
         with cur.copy(
-            "COPY customers_customer (id, name, email, segment, language, created_at) FROM STDIN"
+            "COPY customers_customer (id, name, email, segment, segment_set_by, language, created_at) FROM STDIN"
         ) as cp:
             for i in range(1, customers + 1):
-                cp.write_row((i, f"고객{i}", f"customer{i}@example.com", "ordinary", "ko", now))
+                cp.write_row((i, f"고객{i}", f"customer{i}@example.com", "ordinary", "", "ko", now))
         with cur.copy("COPY customers_identity (id, customer_id, kind, value) FROM STDIN") as cp:
             for i in range(1, customers + 1):
                 cp.write_row((i, i, "email", f"customer{i}@example.com"))
@@ -197,6 +197,12 @@ def seed(tickets: int, per_ticket: int, rng: random.Random) -> dict[str, Any]:
                     "[]",
                     created,
                     created,
+                    "[]",  # tags
+                    topic,
+                    "[]",  # suggestions
+                    False,  # triage
+                    "",  # auto_answer_faq
+                    created + timedelta(days=1) if status in ("new", "open") else None,  # due_at
                 )
             )
             count = 2 + (tid * 7919) % (2 * per_ticket - 3)  # 2 … 2n-2, mean n
@@ -263,7 +269,8 @@ def seed(tickets: int, per_ticket: int, rng: random.Random) -> dict[str, Any]:
         with raw.cursor() as cur:
             with cur.copy(
                 "COPY tickets_ticket (id, number, subject, status, priority, queue_id, customer_id, "
-                "assignee_id, channel, language, kind, flags, created_at, updated_at) FROM STDIN"
+                "assignee_id, channel, language, kind, flags, created_at, updated_at, tags, topic, suggestions, "
+                "triage, auto_answer_faq, due_at) FROM STDIN"
             ) as cp:
                 for t in ticket_rows:
                     cp.write_row(t)
