@@ -47,6 +47,7 @@ def facts_of_new(new: NewTicket) -> Facts:
         body=new.article.new_text or new.article.text,
         segment=ticket.customer.segment if ticket.customer else "",
         form=new.form,
+        segment_by_hand=bool(ticket.customer and ticket.customer.segment_set_by == "hand"),
     )
 
 

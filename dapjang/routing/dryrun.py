@@ -44,6 +44,7 @@ def facts_of_ticket(ticket: Ticket) -> Facts:
         body=body,
         segment=ticket.customer.segment if ticket.customer else "",
         form=form,
+        segment_by_hand=bool(ticket.customer and ticket.customer.segment_set_by == "hand"),
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dapjang.customers.models import Customer
@@ -56,6 +56,7 @@ class Facts:
     body: str
     segment: str
     form: dict[str, str] = field(default_factory=dict)
+    segment_by_hand: bool = False  # an agent chose the segment: rules read it but never change it
 
 
 class Text:
@@ -172,11 +173,9 @@ def rules_evaluate(rules: Sequence[Rule], facts: Facts) -> tuple[Outcome, list[V
         for tag in split_list(rule.tags):
             if tag not in outcome.tags:
                 outcome.tags.append(tag)
-        if rule.set_segment:
+        if rule.set_segment and not facts.segment_by_hand:
             outcome.segment = rule.set_segment
-            facts = Facts(
-                facts.sender, facts.recipients, facts.subject, facts.body, rule.set_segment, facts.form
-            )
+            facts = replace(facts, segment=rule.set_segment)
         if rule.stop:
             stopped = True
     return outcome, verdicts
