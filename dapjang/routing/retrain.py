@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from dapjang.routing import classifier
 from dapjang.routing.data import (
@@ -104,11 +105,17 @@ def retrain_if_due(*, now: datetime | None = None) -> dict[str, Any]:
     """
     now = now or timezone.now()
     harvested = harvest_resolved()
-    newest = RoutingModel.objects.order_by("-created_at", "-id").values_list("created_at", flat=True).first()
-    fresh = TrainingExample.objects.filter(created_at__gt=newest).count() if newest else None
-    if newest is not None and not fresh:
-        return {"trained": False, "harvested": harvested, "new_examples": 0}
+    newest = RoutingModel.objects.order_by("-created_at", "-id").values_list("created_at", "metrics").first()
+    fresh = None
+    if newest is not None:
+        # Examples stored while the last model was training are newer than its start, not its row.
+        until = parse_datetime(str(newest[1].get("examples_until", ""))) or newest[0]
+        fresh = TrainingExample.objects.filter(created_at__gt=until).count()
+        if not fresh:
+            return {"trained": False, "harvested": harvested, "new_examples": 0}
+    started = timezone.now()
     model, source = train_with_examples(progress=None)
+    model.metrics["examples_until"] = started.isoformat()
     row = classifier.save_model(model, source=f"{source} (scheduled {now:%Y-%m-%d %H:%M})")
     log.info("routing model %s trained on %s examples (%s)", row.pk, model.trained_on, source)
     return {
