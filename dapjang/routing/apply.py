@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
+from django.db import transaction
 
 from dapjang.customers.services import customer_segment_by_rule
 from dapjang.mail.kinds import Kind
@@ -126,6 +127,21 @@ def _by_classifier(ticket: Ticket, subject: str, body: str, fields: dict[str, ob
     _event(ticket, "routing", "", f"triage: {shown}")
 
 
+def _classify_safely(ticket: Ticket, subject: str, body: str, fields: dict[str, object]) -> None:
+    """The classifier is an aid: if it breaks (a model from a broken install, a numerical error) the
+    ticket stays in the default queue for a person, and the mail is not failed and retried for it."""
+    attempt: dict[str, object] = {}
+    before = (ticket.queue, ticket.topic, ticket.confidence, ticket.suggestions, ticket.triage)
+    try:
+        with transaction.atomic():
+            _by_classifier(ticket, subject, body, attempt)
+    except Exception:
+        log.exception("routing classifier failed on ticket %s: left in %s", ticket.number, before[0].slug)
+        ticket.queue, ticket.topic, ticket.confidence, ticket.suggestions, ticket.triage = before
+        return
+    fields.update(attempt)
+
+
 def ticket_route(new: NewTicket) -> None:
     """Sets the ticket's queue, priority, tags and customer segment, or puts it in triage."""
     ticket = new.ticket
@@ -137,6 +153,6 @@ def ticket_route(new: NewTicket) -> None:
         topic = new.form.get("topic", "").strip().lower()
         routed = bool(topic) and _by_form(ticket, topic, fields)
         if not routed and new.kind is Kind.HUMAN and (ticket.queue.is_default or classify_all()):
-            _by_classifier(ticket, new.mail.subject, new.article.new_text or new.article.text, fields)
+            _classify_safely(ticket, new.mail.subject, new.article.new_text or new.article.text, fields)
     if fields:
         Ticket.objects.filter(pk=ticket.pk).update(**fields)

@@ -170,3 +170,20 @@ def test_abusive_customers_go_to_the_leads_queue_and_a_hand_set_segment_is_kept(
     )
     assert again.customer is not None and again.customer.segment == "vip"  # the agent's word stands
     assert again.queue.slug == "shipping"  # and so the abusive rule no longer fires
+
+
+def test_a_broken_classifier_leaves_the_ticket_for_a_person_and_the_mail_processed(
+    stored_model: classifier.TrainedModel,
+    topics: dict[str, Any],
+    feed: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_a: Any, **_kw: Any) -> Any:
+        raise FloatingPointError("a model from a broken install")
+
+    monkeypatch.setattr(classifier.TrainedModel, "probabilities", broken)
+    result = feed(build_mail(subject=LATE_PARCEL[0], body=LATE_PARCEL[1], to="help@shop.example"))
+    assert result.outcome == "created"
+    ticket = Ticket.objects.get(number=result.ticket)
+    assert ticket.queue.slug == "general" and ticket.topic == "" and not ticket.triage
+    assert not TicketEvent.objects.filter(ticket=ticket, field="routing").exists()
