@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from dapjang.customers.models import Customer
 from dapjang.routing.dryrun import rules_dry_run
 from dapjang.routing.models import RoutingModel, RoutingThreshold, Rule, TrainingExample
 from dapjang.tickets.models import Ticket
@@ -33,9 +34,41 @@ class DryRunForm(forms.Form):
         return ticket
 
 
+class RuleForm(forms.ModelForm[Rule]):
+    """Segments as check boxes rather than JSON typed by hand."""
+
+    segments = forms.MultipleChoiceField(
+        label=_("customer segments"),
+        choices=Customer.Segment.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Rule
+        fields = [
+            "name",
+            "position",
+            "enabled",
+            "senders",
+            "recipients",
+            "subject_keywords",
+            "body_keywords",
+            "segments",
+            "form_fields",
+            "queue",
+            "priority",
+            "tags",
+            "set_segment",
+            "stop",
+        ]
+
+
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin[Rule]):
     """Rules in the order they run; the position is edited in the list, and the dry run is one click away."""
+
+    form = RuleForm
 
     list_display = ["position", "name", "enabled", "queue", "priority", "tags", "set_segment", "stop"]
     list_display_links = ["name"]

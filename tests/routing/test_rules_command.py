@@ -88,7 +88,20 @@ def test_the_admin_dry_run_page(parcel_ticket: Ticket, admin_client: Client) -> 
 def test_the_admin_refuses_a_rule_without_conditions(desk: dict[str, Any], admin_client: Client) -> None:
     response = admin_client.post(
         "/admin/routing/rule/add/",
-        {"name": "empty", "position": 10, "enabled": "on", "segments": "[]", "tags": "x", "stop": "on"},
+        {"name": "empty", "position": 10, "enabled": "on", "tags": "x", "stop": "on"},
     )
     assert response.status_code == 200 and "at least one condition" in response.content.decode()
     assert not Rule.objects.exists()
+    response = admin_client.post(
+        "/admin/routing/rule/add/",
+        {
+            "name": "VIP 우선",
+            "position": 10,
+            "enabled": "on",
+            "segments": ["vip"],
+            "priority": 3,
+            "stop": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Rule.objects.get().segments == ["vip"]
