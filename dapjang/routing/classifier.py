@@ -504,6 +504,26 @@ def current_model() -> TrainedModel:
     With no usable stored model this trains one from the shipped data and stores it, so a new desk
     routes from its first mail (expect ~10–60 s once; call `warm_up()` when a worker starts).
     """
+    model = stored_model()
+    if model is not None:
+        return model
+    with _lock:
+        model = stored_model()
+        if model is not None:
+            return model
+        log.warning("no usable routing model: training one from the shipped data")
+        model = train_default(folds=3)
+        save_model(model, source="shipped (first use)")
+        return model
+
+
+def stored_model() -> TrainedModel | None:
+    """The newest usable stored model (cached as current_model), or None; never trains.
+
+    The pipeline uses this: a mail must not wait a minute for a first training, so a desk with no
+    model yet skips the classifier until `dapjang routing train` or the scheduled retraining
+    (retrain.py) stores one.
+    """
     global _loaded
     loaded = _loaded
     now = time.monotonic()
@@ -531,13 +551,10 @@ def current_model() -> TrainedModel:
             else:
                 _loaded = _Loaded(model, newest, now)
                 return model
-            if loaded is not None:  # keep what works rather than retrain in every process
-                loaded.checked_at = now
-                return loaded.model
-        log.warning("no usable routing model: training one from the shipped data")
-        model = train_default(folds=3)
-        save_model(model, source="shipped (first use)")
-        return model
+        if loaded is not None:  # keep what works rather than retrain in every process
+            loaded.checked_at = now
+            return loaded.model
+        return None
 
 
 def warm_up() -> TrainedModel:

@@ -139,7 +139,7 @@ def examples_from_tickets(*, limit: int = 20_000, include_default_queue: bool = 
     """
     from django.db.models import Exists, OuterRef, Q
 
-    from dapjang.tickets.models import Article, Ticket, TicketEvent
+    from dapjang.tickets.models import Ticket, TicketEvent
 
     moved = TicketEvent.objects.filter(ticket=OuterRef("pk"), field="queue", actor__isnull=False)
     tickets = (
@@ -150,15 +150,7 @@ def examples_from_tickets(*, limit: int = 20_000, include_default_queue: bool = 
     if not include_default_queue:
         tickets = tickets.filter(Q(queue__is_default=False) | Q(corrected=True))
     rows = list(tickets.order_by("-created_at").values("id", "queue__slug", "language", "subject")[:limit])
-    first_inbound: dict[int, tuple[str, str]] = {}
-    articles = (
-        Article.objects.filter(ticket_id__in=[r["id"] for r in rows], direction=Article.Direction.IN)
-        .order_by("ticket_id", "created_at", "id")
-        .values_list("ticket_id", "subject", "new_text", "text")
-    )
-    for ticket_id, subject, new_text, text in articles.iterator(chunk_size=1000):
-        if ticket_id not in first_inbound:
-            first_inbound[ticket_id] = (subject, new_text or text)
+    first_inbound = first_inbound_texts([r["id"] for r in rows])
     examples: list[Example] = []
     for row in rows:
         subject, body = first_inbound.get(row["id"], (row["subject"], ""))
@@ -167,3 +159,23 @@ def examples_from_tickets(*, limit: int = 20_000, include_default_queue: bool = 
                 Example(subject, body, row["queue__slug"], row["language"], group=f"ticket:{row['id']}")
             )
     return examples
+
+
+def first_inbound_texts(ticket_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(subject, the customer's own text) of each ticket's first inbound mail: what routing classified.
+
+    Later mails in the thread answer our questions ("thanks", an order number) and say little about
+    the topic, so the first one is the example.
+    """
+    from dapjang.tickets.models import Article
+
+    first: dict[int, tuple[str, str]] = {}
+    articles = (
+        Article.objects.filter(ticket_id__in=ticket_ids, direction=Article.Direction.IN)
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "subject", "new_text", "text")
+    )
+    for ticket_id, subject, new_text, text in articles.iterator(chunk_size=1000):
+        if ticket_id not in first:
+            first[ticket_id] = (subject, new_text or text)
+    return first

@@ -1,6 +1,11 @@
 """Console pages of the routing domain, for agents (mounted at /routing/)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from dapjang.routing import views
 
 app_name = "routing"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("t/<str:number>/pick/", views.triage_pick, name="triage_pick"),
+    path("t/<str:number>/segment/", views.segment_set, name="segment_set"),
+]

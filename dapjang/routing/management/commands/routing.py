@@ -1,4 +1,5 @@
-"""dapjang routing train [--data FILE…] [--tickets] [--json] / classify [--json] / threshold / status"""
+"""dapjang routing train [--data FILE…] [--tickets] [--json] / classify [--json] / threshold / status /
+rules list | dry-run TICKET | add …"""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from dapjang.routing.data import (
     shipped_faq_questions,
     shipped_mails,
 )
+from dapjang.routing.management.rules_command import add_rule_arguments, rules_command
 from dapjang.routing.models import RoutingModel, RoutingThreshold
+from dapjang.routing.retrain import stored_examples, topic_ids
 
 
 class Command(BaseCommand):
@@ -50,8 +53,19 @@ class Command(BaseCommand):
         threshold.add_argument("topic", nargs="?")
         threshold.add_argument("value", nargs="?", type=float, help="0–1; omit to show")
         threshold.add_argument("--reset", action="store_true", help="back to the desk default")
+        train.add_argument(
+            "--no-stored",
+            action="store_true",
+            help="leave out the stored examples (agents' corrections, resolved tickets)",
+        )
         status = sub.add_parser("status", help="the stored models")
         status.add_argument("--json", action="store_true")
+        rules = sub.add_parser("rules", help="the routing rules: list, dry-run on a ticket, add")
+        rules_sub = rules.add_subparsers(dest="rules_action", required=True)
+        rules_sub.add_parser("list", help="the rules in the order they run")
+        dry = rules_sub.add_parser("dry-run", help="which rule would fire on a ticket (changes nothing)")
+        dry.add_argument("ticket", help="ticket number, e.g. 2026-000123")
+        add_rule_arguments(rules_sub.add_parser("add", help="add a rule (the admin has the full editor)"))
 
     def handle(self, *args: Any, **opts: Any) -> None:
         action = opts["action"]
@@ -61,6 +75,8 @@ class Command(BaseCommand):
             self._classify(opts)
         elif action == "threshold":
             self._threshold(opts)
+        elif action == "rules":
+            rules_command(self, opts)
         else:
             self._status(opts["json"])
 
@@ -80,6 +96,12 @@ class Command(BaseCommand):
             tickets = examples_from_tickets()
             mails.extend(tickets)
             sources.append(f"{len(tickets)} tickets")
+        if not opts["no_stored"]:
+            # A desk's own file defines its topics; the shipped data trains the known topics.
+            wanted = {e.topic for e in mails} if opts["data"] else topic_ids() | {e.topic for e in mails}
+            stored = stored_examples(wanted)
+            mails.extend(stored)
+            sources.append(f"{len(stored)} stored examples")
         topics = {e.topic for e in mails}
         # The FAQ questions only speak for topics the desk actually trains.
         extra = [e for e in shipped_faq_questions() if e.topic in topics]

@@ -1,0 +1,115 @@
+"""Scheduled retraining: a model when the desk has none, a new one when agents' corrections or resolved
+tickets arrived since the newest, nothing at all otherwise; the command trains on the stored examples too."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from dapjang.routing import classifier
+from dapjang.routing.models import RoutingModel, TrainingExample
+from dapjang.routing.retrain import harvest_resolved, retrain_if_due, stored_examples
+from dapjang.tickets.models import Article, Ticket
+from tests.factories import QueueFactory, TicketFactory
+
+# A word the seed data never uses: only a stored example can teach the model where it belongs.
+NEW_WORD = "쿼크플럭스"
+
+
+@pytest.fixture
+def no_folds(monkeypatch: pytest.MonkeyPatch, fast_training: None) -> None:
+    """Retraining as the worker runs it, without the cross-validation that only prints scores."""
+    train = classifier.classifier_train
+    monkeypatch.setattr(classifier, "classifier_train", lambda *a, **kw: train(*a, **{**kw, "folds": 0}))
+
+
+def _correction(topic: str, body: str) -> TrainingExample:
+    return TrainingExample.objects.create(subject="문의", body=body, topic=topic, source="correction")
+
+
+def test_a_desk_without_a_model_gets_one(db: None, fresh_process: None, no_folds: None) -> None:
+    result = retrain_if_due()
+    assert result["trained"] is True and RoutingModel.objects.count() == 1
+    assert retrain_if_due() == {"trained": False, "harvested": 0, "new_examples": 0}
+    assert RoutingModel.objects.count() == 1
+
+
+def test_new_corrections_trigger_a_retraining_that_learns_them(
+    stored_model: classifier.TrainedModel, no_folds: None
+) -> None:
+    assert retrain_if_due()["trained"] is False
+    for i in range(6):
+        _correction("billing", f"{NEW_WORD} {NEW_WORD} 요금 {i}")
+    result = retrain_if_due()
+    assert result["trained"] is True and result["new_examples"] == 6
+    row = RoutingModel.objects.order_by("-created_at", "-id").first()
+    assert row is not None and "6 corrections" in row.source
+    classifier.clear_cache()
+    assert classifier.stored_model() is not None
+    assert classifier.classify("", f"{NEW_WORD} {NEW_WORD}").topic == "billing"
+    assert retrain_if_due()["trained"] is False
+
+
+def test_resolved_tickets_in_a_topic_queue_become_examples_once(db: None) -> None:
+    shipping, lead = QueueFactory(slug="shipping"), QueueFactory(slug="lead")
+    solved = TicketFactory(queue=shipping, status=Ticket.Status.SOLVED)
+    Article.objects.create(
+        ticket=solved,
+        direction="in",
+        kind="human",
+        subject="배송",
+        text="택배가 안 와요",
+        new_text="택배가 안 와요",
+    )
+    TicketFactory(queue=shipping, status=Ticket.Status.OPEN)  # not resolved
+    TicketFactory(queue=lead, status=Ticket.Status.CLOSED, subject="x")  # lead is not a topic
+    TicketFactory(queue=shipping, status=Ticket.Status.CLOSED, kind="bulk", subject="x")  # not a person
+    assert harvest_resolved() == 1
+    assert harvest_resolved() == 0
+    example = TrainingExample.objects.get()
+    assert (example.topic, example.source, example.body) == ("shipping", "resolved", "택배가 안 와요")
+
+
+def test_a_correction_outweighs_the_resolved_copy_of_the_same_ticket(db: None) -> None:
+    ticket = TicketFactory(queue=QueueFactory(slug="billing"))
+    TrainingExample.objects.create(ticket=ticket, body="x", topic="shipping", source="resolved")
+    TrainingExample.objects.create(ticket=ticket, body="x", topic="billing", source="correction")
+    TrainingExample.objects.create(body="y", topic="nonsense-topic", source="correction")
+    examples = stored_examples()
+    assert [(e.topic, e.weight) for e in examples] == [("billing", 2.0)]
+
+
+def test_the_train_command_includes_stored_examples(
+    db: None, fresh_process: None, fast_training: None, tmp_path: Any
+) -> None:
+    for i in range(3):
+        _correction("returns", f"{NEW_WORD} 반품 {i}")
+    data = tmp_path / "mail.jsonl"
+    rows = [("택배 언제 와요", "shipping"), ("배송이 늦어요", "shipping"), ("환불 해주세요", "returns")]
+    data.write_text(
+        "\n".join(json.dumps({"body": b, "topic": t}, ensure_ascii=False) for b, t in rows), encoding="utf-8"
+    )
+    out = io.StringIO()
+    call_command(
+        "routing", "train", "--data", str(data), "--folds", "0", "--json", stdout=out, stderr=io.StringIO()
+    )
+    assert json.loads(out.getvalue())["trained_on"] == 6
+    assert "3 stored examples" in RoutingModel.objects.get().source
+    out = io.StringIO()
+    call_command(
+        "routing",
+        "train",
+        "--data",
+        str(data),
+        "--folds",
+        "0",
+        "--no-stored",
+        "--json",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert json.loads(out.getvalue())["trained_on"] == 3
