@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from dapjang.sla.models import SlaPolicy
 
@@ -23,11 +24,11 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
     fieldsets = [
         (None, {"fields": ["queue", "first_response_minutes", "resolution_minutes"]}),
         (
-            "Business hours / 영업 시간",
+            _("business hours"),
             {"fields": ["weekdays", "opens_at", "closes_at", "time_zone", "holiday_country", "closed_days"]},
         ),
         (
-            "Customers and escalation / 고객 등급과 에스컬레이션",
+            _("customers and escalation"),
             {"fields": ["vip_factor", "holding_enabled", "holding_lead_minutes", "escalation_enabled"]},
         ),
     ]
