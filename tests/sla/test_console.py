@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
 from typing import Any
 
 from django.test import Client
 from django.utils import translation
 
+import dapjang.sla as sla_app
 from dapjang.sla.sweeper import sla_sweep
 from dapjang.sla.templatetags.sla_console import business_time_text
 from tests.sla.conftest import Clock, SlaDesk, seoul
@@ -57,3 +61,17 @@ def test_business_time_reads_in_hours_and_minutes() -> None:
         assert business_time_text(-61) == "1 h 1 min of business time overdue"
     with translation.override("ko"):
         assert business_time_text(-61) == "영업시간 기준 1시간 1분 초과"
+
+
+def test_every_sla_string_has_a_current_korean_translation() -> None:
+    po = Path(sla_app.__file__).parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"
+    entries = re.findall(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', po.read_text(encoding="utf-8"), re.M)
+    pairs = [
+        tuple("".join(ast.literal_eval(s) for s in re.findall(r'".*"', part)) for part in entry)
+        for entry in entries
+    ]
+    pairs = [(msgid, msgstr) for msgid, msgstr in pairs if msgid]
+    assert len(pairs) > 40
+    assert [msgid for msgid, msgstr in pairs if not msgstr] == []
+    with translation.override("ko"):
+        assert [msgid for msgid, msgstr in pairs if translation.gettext(msgid) != msgstr] == []
