@@ -1,0 +1,77 @@
+"""The reply promise on the ticket page: due times, a clear state, holding reply and escalation."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
+from django.test import Client
+from django.utils import translation
+
+import dapjang.sla as sla_app
+from dapjang.sla.sweeper import sla_sweep
+from dapjang.sla.templatetags.sla_console import business_time_text
+from tests.sla.conftest import Clock, SlaDesk, seoul
+
+
+def page(sla_desk: SlaDesk, number: str, language: str) -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(sla_desk.agent.user)
+    response = client.get(f"/t/{number}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index('id="sla"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_fresh_ticket_shows_its_targets_in_korean(clock: Clock, mail_in: Any, sla_desk: SlaDesk) -> None:
+    ticket = mail_in()  # Monday 10:00
+    panel = page(sla_desk, ticket.number, "ko")
+    assert "답변 기한" in panel
+    assert "sla-on-time" in panel and "기한 내" in panel
+    assert "2026-11-23 18:00" in panel  # first response
+    assert "2026-11-25 16:00" in panel  # resolution
+    assert "영업시간 기준 8시간 0분 남음" in panel
+    assert "월요일–금요일 09:00–18:00 (Asia/Seoul)" in panel and "공휴일 휴무 (KR)" in panel
+
+
+def test_an_overdue_ticket_says_so_with_the_holding_reply_and_escalation(
+    clock: Clock, mail_in: Any, sla_desk: SlaDesk
+) -> None:
+    ticket = mail_in()
+    clock.set(2026, 11, 23, 16, 30)
+    sla_sweep()
+    assert "sla-due-soon" in page(sla_desk, ticket.number, "en")
+    clock.set(2026, 11, 24, 10, 0)
+    sla_sweep()
+    panel = page(sla_desk, ticket.number, "en")
+    assert "sla-overdue" in panel and "overdue" in panel
+    assert "Holding reply" in panel and "2026-11-23 16:30" in panel
+    assert "Escalated" in panel and "2026-11-24 10:00" in panel
+    assert "1 h 0 min of business time overdue" in panel
+    assert seoul(2026, 11, 24, 10, 0) == clock.now
+
+
+def test_business_time_reads_in_hours_and_minutes() -> None:
+    assert business_time_text(None) == ""
+    with translation.override("en"):
+        assert business_time_text(150.7) == "2 h 30 min of business time left"
+        assert business_time_text(-61) == "1 h 1 min of business time overdue"
+    with translation.override("ko"):
+        assert business_time_text(-61) == "영업시간 기준 1시간 1분 초과"
+
+
+def test_every_sla_string_has_a_current_korean_translation() -> None:
+    po = Path(sla_app.__file__).parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"
+    entries = re.findall(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', po.read_text(encoding="utf-8"), re.M)
+    pairs = [
+        tuple("".join(ast.literal_eval(s) for s in re.findall(r'".*"', part)) for part in entry)
+        for entry in entries
+    ]
+    pairs = [(msgid, msgstr) for msgid, msgstr in pairs if msgid]
+    assert len(pairs) > 40
+    assert [msgid for msgid, msgstr in pairs if not msgstr] == []
+    with translation.override("ko"):
+        assert [msgid for msgid, msgstr in pairs if translation.gettext(msgid) != msgstr] == []
