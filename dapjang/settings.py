@@ -178,6 +178,8 @@ DAPJANG_OUTBOX_SECONDS = env_int("DAPJANG_OUTBOX_SECONDS", 15)
 DAPJANG_IMAP_POLL_SECONDS = env_int("DAPJANG_IMAP_POLL_SECONDS", 60)
 DAPJANG_SLA_SWEEP_SECONDS = env_int("DAPJANG_SLA_SWEEP_SECONDS", 60)  # holding replies, escalations
 DAPJANG_ASSIGN_SWEEP_SECONDS = env_int("DAPJANG_ASSIGN_SWEEP_SECONDS", 60)  # absences, stalled tickets
+# Classify every new mail, not only mail to the default queue's addresses (routing/apply.py).
+DAPJANG_ROUTING_CLASSIFY_ALL = env_bool("DAPJANG_ROUTING_CLASSIFY_ALL", False)
 DAPJANG_RETRAIN_SECONDS = env_int("DAPJANG_RETRAIN_SECONDS", 86400)  # how often routing relearns
 DAPJANG_TASKS_EAGER = env_bool("DAPJANG_TASKS_EAGER", False)  # run jobs inline (tests, one-off scripts)
 

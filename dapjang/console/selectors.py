@@ -44,6 +44,11 @@ def _field_labels() -> dict[str, str]:
         "note": _("added a note"),
         "consult": _("asked an expert"),
         "consult-answer": _("expert answered"),
+        "routing": _("routing"),
+        "tags": _("tags"),
+        "segment": _("customer segment"),
+        "sla": _("reply promise"),
+        "auto-answer": _("answered automatically"),
     }
 
 

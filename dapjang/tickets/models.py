@@ -69,6 +69,7 @@ class MailTemplate(models.Model):
 
     class Kind(models.TextChoices):
         ACK = "ack", _("acknowledgement")
+        HOLDING = "holding", _("holding reply (the promise will be late)")
 
     queue = models.ForeignKey(
         Queue, on_delete=models.CASCADE, null=True, blank=True, related_name="templates"
