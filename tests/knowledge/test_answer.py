@@ -194,3 +194,20 @@ def test_the_body_is_base64_utf8_so_korean_survives_relays(answering: Any, feed:
     head, _, body = data.partition(b"\r\n\r\n")
     assert b"Content-Transfer-Encoding: base64" in head
     assert "담당자가 직접 답변드리겠습니다".encode() in base64.decodebytes(body)
+
+
+def test_the_index_and_the_verifier_are_loaded_once_per_process(
+    answering: Any, feed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dapjang.knowledge import search, verifier
+
+    feed(build_mail(**FAQ_QUESTION, from_=CUSTOMER))  # the first mail builds the index
+    built: list[str] = []
+    monkeypatch.setattr(search, "FaqIndex", lambda *a, **k: built.append("index"))
+    monkeypatch.setattr(
+        verifier.Verifier, "from_json", classmethod(lambda cls, text: built.append("verifier"))
+    )
+    for n in range(3):
+        feed(build_mail(**FAQ_QUESTION, from_=f"고객{n} <c{n}@customer.example>"))
+    assert built == []
+    assert Outbox.objects.filter(kind="auto-answer").count() == 4
