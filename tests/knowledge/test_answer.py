@@ -52,6 +52,7 @@ def test_a_plain_faq_question_gets_the_faq_answer_instead_of_an_ack(answering: A
     assert msg["In-Reply-To"] == "<q1@customer.example>"
     assert "<q1@customer.example>" in msg["References"]
     assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["X-Auto-Response-Suppress"] == "All" and msg["Bcc"] is None
     assert f"[#{ticket.number}]" in str(msg["Subject"])
     body = _text(row)
     assert body.startswith("김민수님, 안녕하세요.")
@@ -211,3 +212,25 @@ def test_the_index_and_the_verifier_are_loaded_once_per_process(
         feed(build_mail(**FAQ_QUESTION, from_=f"고객{n} <c{n}@customer.example>"))
     assert built == []
     assert Outbox.objects.filter(kind="auto-answer").count() == 4
+
+
+def test_a_bot_that_answers_everything_gets_one_answer_per_ticket_and_the_caps_hold(
+    answering: Any, feed: Any
+) -> None:
+    """RELIABILITY 6: a non-compliant autoresponder with a normal From and no automation headers."""
+    ticket = _ticket(feed(build_mail(**FAQ_QUESTION, from_="봇 <bot@partner.example>")))
+    for n in range(5):  # its "didn't help" replies thread on the ticket by the subject tag
+        sent = Outbox.objects.filter(ticket_id=ticket.id).latest("id")
+        feed(
+            build_mail(
+                subject=f"Re: {sent.subject}",
+                body=f"{n} 비밀번호를 잊어버렸어요?",
+                from_="bot@partner.example",
+            )
+        )
+    assert Outbox.objects.filter(ticket_id=ticket.id, kind="auto-answer").count() == 1
+    for n in range(6):  # and when it starts new threads, the per-recipient cap bounds what we send
+        feed(build_mail(subject=f"비번 {n}", body=FAQ_QUESTION["body"], from_="bot@partner.example"))
+    live = Outbox.objects.filter(to_email="bot@partner.example").exclude(state=Outbox.State.SUPPRESSED)
+    assert live.count() == 3  # DAPJANG_ACK_CAP automatic mails in the window, whatever their kind
+    assert Ticket.objects.count() == 7  # every mail is still stored
