@@ -18,7 +18,7 @@ from dapjang.knowledge.services import DEFAULT_FILES, knowledge_import
 from dapjang.tickets.models import Ticket
 from tests.builders import build_mail
 from tests.console.conftest import Desk
-from tests.console.test_browser import CHROMIUM, _login, _page, browser, live  # noqa: F401 - fixtures
+from tests.console.test_browser import CHROMIUM, _login, _page, _shot, browser, live  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian package: chromium)"
@@ -82,6 +82,7 @@ def test_an_agent_inserts_a_suggested_answer_into_the_reply_and_rates_an_automat
     assert "faq-018" in page.locator("#autoanswer").inner_text()
     page.locator("#autoanswer button[value=wrong]").click()  # htmx swaps the card in place
     sync_api.expect(page.locator("#rated")).to_have_text("평가: 틀림")
+    _shot(page, "ticket-auto-answered.png")
     answered.refresh_from_db()
     assert answered.auto_answer_rating == -1
     assert violations == []
@@ -112,6 +113,7 @@ def test_the_automation_page_draws_its_chart_and_an_admin_sets_a_coefficient(
     assert chart.is_visible()
     bar = page.locator("#automation-chart rect.bar-auto").first
     assert float(bar.get_attribute("width") or 0) > 0 and bar.bounding_box()["width"] > 0
+    _shot(page, "automation.png")
     row = page.locator('tr[data-queue="shipping"]')
     assert row.locator("td.new").inner_text() == "2" and row.locator("td.auto").inner_text() == "1"
     assert row.locator("td.rate").inner_text() == "50%"
