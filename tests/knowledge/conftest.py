@@ -11,6 +11,7 @@ import pytest
 from dapjang.knowledge.models import FaqEntry, Synonym
 from dapjang.knowledge.search import faq_index_reset
 from dapjang.knowledge.services import DEFAULT_FILES, knowledge_import
+from tests.console.conftest import fast_passwords, people  # noqa: F401 - the console's agents, for the card's views
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,11 @@ from typing import Any
 
 from django import template
 
+from dapjang.knowledge.side import knowledge_side_context
+
 register = template.Library()
 
 
 @register.inclusion_tag("knowledge/ticket_side.html", takes_context=True)
 def ticket_knowledge(context: dict[str, Any], ticket: Any) -> dict[str, Any]:
-    return {"ticket": ticket, "request": context.get("request")}
+    return knowledge_side_context(context.get("request"), ticket)
