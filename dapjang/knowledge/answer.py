@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from dapjang.knowledge.answer_texts import BODY, SUBJECT, text_render
+from dapjang.knowledge.answer_texts import BODY, SUBJECT
 from dapjang.knowledge.autoanswer import Decision, autoanswer_decide, autoanswer_entry
 from dapjang.knowledge.models import FaqEntry
 from dapjang.mail.ids import message_id_make
 from dapjang.mail.loops import automatic_mail_allowed
 from dapjang.mail.models import Outbox
 from dapjang.mail.outbox import outbox_enqueue
-from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender
+from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender, template_render
 from dapjang.tickets import defaults
 from dapjang.tickets.models import Article, Queue, Ticket, TicketEvent
 
@@ -119,8 +119,8 @@ def _compose(new: NewTicket, ctx: PipelineContext, queue: Queue, entry: FaqEntry
         from_email=ctx.from_address(queue.id),
         to_email=to_email,
         to_name=article.from_name,
-        subject=text_render(SUBJECT[language], values),
-        body=text_render(BODY[language], values),
+        subject=template_render(SUBJECT[language], values),
+        body=template_render(BODY[language], values),
         message_id=message_id_make(),
         in_reply_to=mail.message_id,
         references=tuple(r for r in (*mail.references, mail.message_id) if r),

@@ -6,20 +6,6 @@ promise that makes a wrong answer cheap: a reply reaches a person, and the ticke
 
 from __future__ import annotations
 
-from django.template import Context, Engine
-
-_ENGINE = Engine(autoescape=False)
-
-
-def text_render(source: str, values: dict[str, str]) -> str:
-    """Plain text: the FAQ's quotes and a customer's "<" stay as written.
-
-    Not `mail.render.template_render`: its Context escapes HTML (a Context's own autoescape is on
-    unless told otherwise, whatever the Engine says), so 'A' would reach the customer as &#x27;A&#x27;.
-    """
-    return _ENGINE.from_string(source).render(Context(values, autoescape=False))
-
-
 SUBJECT = {
     "ko": "[#{{ ticket_number }}] 문의하신 내용에 대한 답변입니다: {{ subject }}",
     "en": "[#{{ ticket_number }}] An answer to your question: {{ subject }}",

@@ -24,7 +24,11 @@ def one_line(value: str, limit: int = 300) -> str:
 
 
 def template_render(source: str, context: dict[str, str]) -> str:
-    return _ENGINE.from_string(source).render(Context(context))
+    """Plain text: a customer named O'Brien or a "<" in a subject reach the mail as written.
+
+    The Context is told too: a Context escapes HTML unless told otherwise, whatever its Engine says.
+    """
+    return _ENGINE.from_string(source).render(Context(context, autoescape=False))
 
 
 @dataclass(frozen=True)

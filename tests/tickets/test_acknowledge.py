@@ -41,6 +41,20 @@ def test_an_english_mail_is_acknowledged_in_english(feed: Any) -> None:
     assert "We have received your message" in ack.subject
 
 
+def test_names_and_subjects_reach_the_plain_text_ack_as_written_not_html_escaped(feed: Any) -> None:
+    feed(
+        build_mail(
+            subject="Order <A&B> isn't here",
+            body="Hello, where is it?",
+            from_="Sean O'Brien <sean@x.example>",
+        )
+    )
+    (ack,) = acks()
+    body = email.message_from_bytes(bytes(ack.data), policy=email.policy.default).get_body().get_content()  # type: ignore[union-attr]
+    assert "Sean O'Brien" in body and "&#x27;" not in body
+    assert "Order <A&B> isn't here" in ack.subject and "&lt;" not in ack.subject
+
+
 def test_the_queue_template_edited_in_the_admin_is_used(feed: Any, desk: dict[str, Any]) -> None:
     MailTemplate.objects.filter(queue=desk["shipping"], language="ko").update(
         subject="[#{{ ticket_number }}] 배송팀 접수", body="{{ customer_name }}님, 배송팀입니다."
