@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Any
 
+from celery.signals import worker_process_init
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 from dapjang.celery import app
 from dapjang.mail.dkim import dkim_key_load
+
+log = logging.getLogger("dapjang.worker")
 
 
 def _sqlite_relaxed(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
@@ -25,6 +30,26 @@ def _sqlite_relaxed(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def _warm_up(**kwargs: Any) -> None:
+    """Loads the FAQ index, the Korean analyser and the routing model before the first mail.
+
+    Otherwise the first new ticket of each worker process waits 2–4 s for them inside the pipeline's
+    transaction (on SQLite, with the write lock held). A failure here only costs that time later.
+    """
+    from dapjang.knowledge.search import faq_index_warm
+    from dapjang.routing.classifier import stored_model
+
+    try:
+        faq_index_warm()
+        model = stored_model()
+        if model is not None:
+            model.classify("배송 문의", "택배가 아직 안 왔어요")
+    except Exception:
+        log.exception("warm-up failed; the first mail will load what it needs")
+    finally:
+        close_old_connections()
 
 
 class Command(BaseCommand):
@@ -52,6 +77,12 @@ class Command(BaseCommand):
         # never pickle, so its reason does not apply).
         warnings.filterwarnings("ignore", message=".*superuser privileges.*")
         connection_created.connect(_sqlite_relaxed)
+        if opts["pool"] == "prefork":
+            # Each pool process warms itself up; Celery's 4 s start-up allowance is too short for it.
+            app.conf.worker_proc_alive_timeout = 60.0
+            worker_process_init.connect(_warm_up, weak=False)
+        else:
+            _warm_up()
         argv = [
             "--quiet",
             "worker",
