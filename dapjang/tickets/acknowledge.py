@@ -44,11 +44,12 @@ def ticket_acknowledge(
     customer_name = (
         article.from_name or (customer.name if customer else "") or defaults.GREETING_FALLBACK[language]
     )
-    subject = ticket.subject
+    subject, to_name = ticket.subject, article.from_name
     if ticket.channel == "form":
         # RELIABILITY 10: anyone can type any address into the web form, so its ack must not carry
         # words the submitter chose (a spam URL as subject or name) to an address nobody verified.
-        subject, customer_name = defaults.FORM_SUBJECT[language], defaults.GREETING_FALLBACK[language]
+        subject, to_name = defaults.FORM_SUBJECT[language], ""
+        customer_name = defaults.GREETING_FALLBACK[language]
     values = {
         "ticket_number": ticket.number,
         "subject": subject,
@@ -64,7 +65,7 @@ def ticket_acknowledge(
         from_name=queue.sender_name or settings.DAPJANG_COMPANY_NAME,
         from_email=from_email,
         to_email=to_email,
-        to_name=article.from_name,
+        to_name=to_name,
         subject=template_render(subject_tpl, values),
         body=template_render(body_tpl, values),
         message_id=message_id,
