@@ -163,7 +163,7 @@ def test_the_page_is_not_cached_or_indexed(shop: Shop, feed: Any) -> None:
     ticket = _mail_ticket(feed)
     response = Client().get(ticket_path(ticket.id, ticket.customer_id))
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_mail_text_with_markup_is_shown_as_text(shop: Shop, feed: Any) -> None:
