@@ -44,6 +44,15 @@ def test_nothing_typed_yet_suggests_nothing(shop: Shop, faq: None, visitor: Clie
     assert 'class="suggestion"' not in page
 
 
+@pytest.mark.parametrize("text", ["안녕하세요", "asdf qwer"])
+def test_a_greeting_or_gibberish_brings_up_no_unrelated_answers(
+    shop: Shop, faq: None, visitor: Client, text: str
+) -> None:
+    page = visitor.get("/help/contact/suggest/", {"message": text}).content.decode()
+    assert 'class="suggestion"' not in page
+    assert "아직 맞는 답변이 없습니다" in page
+
+
 def test_a_search_query_with_markup_is_shown_as_text(shop: Shop, faq: None, visitor: Client) -> None:
     """RELIABILITY 31: what the customer typed comes back escaped, in the deflection form too."""
     page = visitor.get(

@@ -17,6 +17,10 @@ from dapjang.portal.submit import ContactMessage, contact_submit
 from dapjang.portal.topics import form_topics
 
 SUGGESTIONS = 3
+# BM25 scores of weak matches (a greeting, a stray word shared with one entry) sit near 1; a real
+# match scores several times that. Showing weak ones would teach customers to ignore the panel.
+MIN_SCORE = 3.0
+MIN_SHARE_OF_BEST = 0.4
 MAX_QUERY = 2000
 SENT_KEY = "portal_sent"
 DEFLECTED_KEY = "portal_deflected"
@@ -86,11 +90,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
     """FAQ answers for what the customer has typed so far (htmx, debounced on the page)."""
     query = " ".join(request.GET.get(k, "") for k in ("subject", "message")).strip()[:MAX_QUERY]
     hits = faq_search(query, limit=SUGGESTIONS) if len(query) >= 2 else []
-    return render(
-        request,
-        "portal/partials/suggestions.html",
-        {"entries": [entry for entry, _score in hits], "query": query[:500]},
-    )
+    best = hits[0][1] if hits else 0.0
+    entries = [e for e, score in hits if score >= MIN_SCORE and score >= best * MIN_SHARE_OF_BEST]
+    return render(request, "portal/partials/suggestions.html", {"entries": entries, "query": query[:500]})
 
 
 @portal_page
