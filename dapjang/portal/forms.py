@@ -25,11 +25,23 @@ MAX_FILES = 3
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+RATE_LIMITED = _(
+    "Too many messages were sent from here or for this e-mail address. "
+    "Please try again in %(minutes)d minutes; what you wrote is kept below."
+)
+MESSAGE_TOO_LONG = _(
+    "The message may be at most %(limit_value)d characters (it has %(show_value)d); "
+    "please shorten it or attach a file."
+)
 
 
 def one_line(value: str) -> str:
     """A header field never carries a line break (RELIABILITY 23): newlines become spaces."""
     return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def rate_limited(minutes: int) -> forms.ValidationError:
+    return forms.ValidationError(RATE_LIMITED, code="rate_limited", params={"minutes": minutes})
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -97,10 +109,7 @@ class ContactForm(forms.Form):
             self.fields[name].error_messages["max_length"] = _(
                 "Keep this under %(limit_value)d characters (it has %(show_value)d)."
             )
-        self.fields["message"].error_messages["max_length"] = _(
-            "The message may be at most %(limit_value)d characters (it has %(show_value)d); "
-            "please shorten it or attach a file."
-        )
+        self.fields["message"].error_messages["max_length"] = MESSAGE_TOO_LONG
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
         self.fields["email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
@@ -134,3 +143,19 @@ class ContactForm(forms.Form):
 
     def chosen_topic(self) -> Topic:
         return self.topics[self.cleaned_data["topic"]]
+
+
+class FollowUpForm(forms.Form):
+    """A customer adds to their ticket from its page; it travels as a reply to our last mail."""
+
+    message = forms.CharField(label=_("Your message"), max_length=MAX_MESSAGE, widget=forms.Textarea)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["message"].error_messages["required"] = _("This field is required.")
+        self.fields["message"].error_messages["max_length"] = MESSAGE_TOO_LONG
+        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+
+    clean_website = ContactForm.clean_website

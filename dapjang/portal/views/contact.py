@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dapjang.knowledge.search import faq_search
 from dapjang.portal.deflection import deflection_record, published_entry
-from dapjang.portal.forms import ContactForm
+from dapjang.portal.forms import ContactForm, rate_limited
 from dapjang.portal.limits import client_key, submission_allowed, submission_record
 from dapjang.portal.pages import client_address, page_language, portal_page
 from dapjang.portal.submit import ContactMessage, contact_submit
@@ -40,14 +40,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     client = client_key(client_address(request))
     limit = submission_allowed(email=data["email"], client=client, now=timezone.now())
     if not limit.allowed:
-        form.add_error(
-            None,
-            _(
-                "Too many messages were sent from here or for this e-mail address. "
-                "Please try again in %(minutes)d minutes; what you wrote is kept below."
-            )
-            % {"minutes": limit.retry_minutes},
-        )
+        form.add_error(None, rate_limited(limit.retry_minutes))
         response = _page(request, form, status=429)
         response["Retry-After"] = str(limit.retry_minutes * 60)
         return response
