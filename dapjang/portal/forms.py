@@ -29,6 +29,9 @@ RATE_LIMITED = _(
     "Too many messages were sent from here or for this e-mail address. "
     "Please try again in %(minutes)d minutes; what you wrote is kept below."
 )
+STORE_FAILED = _(
+    "We could not take your message just now. Please try again in a minute; what you wrote is kept below."
+)
 MESSAGE_TOO_LONG = _(
     "The message may be at most %(limit_value)d characters (it has %(show_value)d); "
     "please shorten it or attach a file."

@@ -195,3 +195,24 @@ def test_the_thank_you_page_needs_a_sent_form(shop: Shop, visitor: Client) -> No
 def test_portal_pages_forbid_foreign_scripts(shop: Shop, visitor: Client) -> None:
     policy = visitor.get("/help/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_when_the_database_cannot_store_the_mail_the_customer_keeps_their_text(
+    shop: Shop, visitor: Client, monkeypatch: Any
+) -> None:
+    from django.db import OperationalError
+
+    from dapjang.portal import submit
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(submit, "ingest", down)
+    response = visitor.post(
+        "/help/contact/", form_data(message="중요한 내용입니다"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "We could not take your message just now." in page
+    assert "중요한 내용입니다" in page and "database is locked" not in page
+    assert not FormSubmission.objects.exists()  # a failed try does not count against the limit

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,11 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dapjang.knowledge.search import faq_search
 from dapjang.portal.deflection import deflection_record, published_entry
-from dapjang.portal.forms import ContactForm, rate_limited
+from dapjang.portal.forms import STORE_FAILED, ContactForm, rate_limited
 from dapjang.portal.limits import client_key, submission_allowed, submission_record
 from dapjang.portal.pages import client_address, page_language, portal_page
 from dapjang.portal.submit import ContactMessage, contact_submit
 from dapjang.portal.topics import form_topics
+
+log = logging.getLogger("dapjang.portal")
 
 SUGGESTIONS = 3
 # BM25 scores of weak matches (a greeting, a stray word shared with one entry) sit near 1; a real
@@ -45,19 +50,23 @@ def contact(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(limit.retry_minutes * 60)
         return response
     topic = form.chosen_topic()
-    result = contact_submit(
-        ContactMessage(
-            name=data["name"],
-            email=data["email"],
-            topic=topic.slug,
-            queue_id=topic.queue_id,
-            product=data["product"],
-            subject=data["subject"],
-            message=data["message"],
-            attachments=tuple(data["attachments"]),
-        ),
-        client=client,
+    contact = ContactMessage(
+        name=data["name"],
+        email=data["email"],
+        topic=topic.slug,
+        queue_id=topic.queue_id,
+        product=data["product"],
+        subject=data["subject"],
+        message=data["message"],
+        attachments=tuple(data["attachments"]),
     )
+    try:
+        result = contact_submit(contact, client=client)
+    except DatabaseError:
+        # The raw message could not even be stored: say so, and give the customer their text back.
+        log.exception("contact form: the message could not be stored")
+        form.add_error(None, STORE_FAILED)
+        return _page(request, form, status=503)
     submission_record(email=data["email"], client=client, ticket_number=result.ticket or "")
     request.session[SENT_KEY] = {"number": result.ticket or "", "outcome": result.outcome}
     return redirect("portal:sent")
