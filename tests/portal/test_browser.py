@@ -119,3 +119,34 @@ def test_a_mistake_is_shown_in_english_with_the_text_kept(browser: Any, live_ser
     assert page.input_value("#id_name") == "Jo"
     assert not Ticket.objects.exists()
     page.context.close()
+
+
+def test_a_customer_follows_the_link_reads_our_reply_and_adds_to_the_ticket(
+    browser: Any, live_server: Any, shop: Shop, faq: None, feed: Any
+) -> None:
+    from dapjang.portal.links import ticket_path
+    from dapjang.tickets.services import ticket_note, ticket_reply
+    from tests.builders import build_mail
+    from tests.factories import agent_make
+
+    ticket = Ticket.objects.get(number=feed(build_mail(to="shipping@shop.example")).ticket)
+    agent = agent_make("minji@shop.example", shop.shipping, name="김민지")
+    ticket_note(ticket, agent, "내부 메모입니다")
+    ticket_reply(ticket, agent, "내일 도착 예정입니다.")
+    page = _page(browser)
+    page.goto(live_server.url + ticket_path(ticket.id, ticket.customer_id))
+
+    conversation = page.locator(".conversation")
+    assert "내일 도착 예정입니다." in conversation.inner_text()
+    assert "내부 메모" not in page.content()
+    page.fill("#id_message", "감사합니다. 경비실에 맡겨 주세요.")
+    page.get_by_role("button", name="보내기").click()
+    page.get_by_text("문의에 내용이 추가되었습니다").wait_for()
+    assert "경비실에 맡겨 주세요." in page.locator(".conversation").inner_text()
+    _shot(page, "portal-ticket.png")
+
+    page.goto(live_server.url + "/help/faq/?topic=shipping")
+    page.get_by_role("link", name="주문한 상품의 배송 조회는 어떻게 하나요?").click()
+    page.get_by_text("마이페이지 > 주문내역 > 배송 조회").wait_for()
+    _shot(page, "portal-faq-entry.png")
+    page.context.close()
