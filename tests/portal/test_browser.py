@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from dapjang.knowledge.models import Deflection
+from dapjang.knowledge.search import faq_index_warm
 from dapjang.tickets.models import Ticket
 from tests.portal.conftest import Shop
 
@@ -58,6 +59,7 @@ def _shot(page: Any, name: str) -> None:
 def test_a_customer_finds_the_answer_while_typing_and_says_so(
     browser: Any, live_server: Any, shop: Shop, faq: None
 ) -> None:
+    faq_index_warm()  # as a web process has after its first search: kiwipiepy loads once (2-4 s)
     page = _page(browser)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -67,7 +69,7 @@ def test_a_customer_finds_the_answer_while_typing_and_says_so(
     page.locator("#id_message").press_sequentially("택배 어디쯤 왔는지 어디서 봐요?", delay=20)
 
     answer = page.locator("#faq-faq-001")
-    answer.wait_for()
+    answer.wait_for(timeout=15000)
     assert "주문한 상품의 배송 조회는 어떻게 하나요?" in answer.inner_text()
     assert "마이페이지" in answer.inner_text()  # the first answer is open
     _shot(page, "portal-contact.png")
