@@ -11,6 +11,7 @@ from dapjang.mail.models import Outbox
 from dapjang.mail.outbox import outbox_enqueue
 from dapjang.mail.parse import ParsedMail
 from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender, template_render
+from dapjang.portal.links import ticket_url
 from dapjang.tickets import defaults
 from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.models import Article, Ticket
@@ -43,12 +44,20 @@ def ticket_acknowledge(
     customer_name = (
         article.from_name or (customer.name if customer else "") or defaults.GREETING_FALLBACK[language]
     )
+    subject, to_name = ticket.subject, article.from_name
+    if ticket.channel == "form":
+        # RELIABILITY 10: anyone can type any address into the web form, so its ack must not carry
+        # words the submitter chose (a spam URL as subject or name) to an address nobody verified.
+        subject, to_name = defaults.FORM_SUBJECT[language], ""
+        customer_name = defaults.GREETING_FALLBACK[language]
     values = {
         "ticket_number": ticket.number,
-        "subject": ticket.subject,
+        "subject": subject,
         "customer_name": customer_name,
         "queue_name": queue.name,
         "company": settings.DAPJANG_COMPANY_NAME,
+        # The customer's own page for this ticket (portal/links.py): a signed, expiring link.
+        "portal_url": ticket_url(ticket.id, ticket.customer_id),
     }
     message_id = message_id_make()
     from_email = ctx.from_address(queue.id)
@@ -56,7 +65,7 @@ def ticket_acknowledge(
         from_name=queue.sender_name or settings.DAPJANG_COMPANY_NAME,
         from_email=from_email,
         to_email=to_email,
-        to_name=article.from_name,
+        to_name=to_name,
         subject=template_render(subject_tpl, values),
         body=template_render(body_tpl, values),
         message_id=message_id,

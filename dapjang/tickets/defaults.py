@@ -15,6 +15,9 @@ ACK = {
 추가로 전하실 내용이 있으시면 이 메일에 그대로 회신해 주세요.
 제목의 접수 번호를 지우지 않으시면 같은 문의로 이어서 처리됩니다.
 
+접수하신 문의와 답변은 아래 주소에서 확인하실 수 있습니다.
+{{ portal_url }}
+
 고객님의 소중한 의견에 감사드립니다.
 
 {{ company }} {{ queue_name }} 드림
@@ -32,6 +35,9 @@ A member of our team will reply within 24 business hours.
 If you have anything to add, simply reply to this e-mail and keep the reference
 number in the subject, so that it joins the same request.
 
+You can follow your request and our replies here:
+{{ portal_url }}
+
 Kind regards,
 {{ company }} — {{ queue_name }}
 This is an automatic message.""",
@@ -39,4 +45,6 @@ This is an automatic message.""",
 }
 
 GREETING_FALLBACK = {"ko": "고객", "en": "customer"}
+# What the ack of a web-form message names instead of the subject the submitter typed.
+FORM_SUBJECT = {"ko": "웹 문의", "en": "your message from our contact form"}
 NO_SUBJECT = {"ko": "(제목 없음)", "en": "(no subject)"}
