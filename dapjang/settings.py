@@ -176,6 +176,12 @@ DAPJANG_SENDING_LEASE_SECONDS = env_int(
 )  # a `sending` row older is retried
 DAPJANG_OUTBOX_SECONDS = env_int("DAPJANG_OUTBOX_SECONDS", 15)
 DAPJANG_IMAP_POLL_SECONDS = env_int("DAPJANG_IMAP_POLL_SECONDS", 60)
+# The customer portal (portal/): how long a ticket link in an ack works, and the contact form's
+# limits per address and per visitor in a sliding window.
+DAPJANG_PORTAL_LINK_DAYS = env_int("DAPJANG_PORTAL_LINK_DAYS", 90)
+DAPJANG_PORTAL_LIMIT_PER_EMAIL = env_int("DAPJANG_PORTAL_LIMIT_PER_EMAIL", 5)
+DAPJANG_PORTAL_LIMIT_PER_CLIENT = env_int("DAPJANG_PORTAL_LIMIT_PER_CLIENT", 10)
+DAPJANG_PORTAL_LIMIT_MINUTES = env_int("DAPJANG_PORTAL_LIMIT_MINUTES", 60)
 DAPJANG_SLA_SWEEP_SECONDS = env_int("DAPJANG_SLA_SWEEP_SECONDS", 60)  # holding replies, escalations
 DAPJANG_ASSIGN_SWEEP_SECONDS = env_int("DAPJANG_ASSIGN_SWEEP_SECONDS", 60)  # absences, stalled tickets
 # Classify every new mail, not only mail to the default queue's addresses (routing/apply.py).

@@ -25,6 +25,7 @@ from dapjang.mail.loops import automatic_mail_allowed
 from dapjang.mail.models import Outbox
 from dapjang.mail.outbox import outbox_enqueue
 from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender, template_render
+from dapjang.portal.links import ticket_url
 from dapjang.tickets import defaults
 from dapjang.tickets.models import Article, Queue, Ticket, TicketEvent
 
@@ -112,6 +113,7 @@ def _compose(new: NewTicket, ctx: PipelineContext, queue: Queue, entry: FaqEntry
         "queue_name": queue.name,
         "company": settings.DAPJANG_COMPANY_NAME,
         "answer": entry.answer.strip(),
+        "portal_url": ticket_url(ticket.id, ticket.customer_id),
     }
     to_email = article.from_email
     auto = AutomaticMail(

@@ -20,7 +20,8 @@ BODY = {
 {{ answer }}
 
 해결되지 않으셨다면 이 메일에 그대로 답장해 주세요. 담당자가 직접 답변드리겠습니다.
-접수 번호는 {{ ticket_number }}입니다.
+접수 번호는 {{ ticket_number }}입니다. 문의와 답변은 아래 주소에서도 확인하실 수 있습니다.
+{{ portal_url }}
 
 {{ company }} {{ queue_name }} 드림
 ※ 이 메일은 자주 묻는 질문의 답변을 자동으로 보내 드린 것입니다.""",
@@ -31,7 +32,8 @@ Thank you for contacting {{ company }} ({{ queue_name }}). Here is the answer to
 {{ answer }}
 
 If this did not solve it, just reply to this e-mail and a person will answer.
-Your reference number is {{ ticket_number }}.
+Your reference number is {{ ticket_number }}; you can follow your request here:
+{{ portal_url }}
 
 Kind regards,
 {{ company }} — {{ queue_name }}

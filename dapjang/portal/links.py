@@ -15,8 +15,6 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from dapjang.env import env_str
-
 SALT = "dapjang.portal.ticket-link"
 DEFAULT_DAYS = 90
 
@@ -42,16 +40,8 @@ def link_lifetime() -> timedelta:
 
 
 def public_url() -> str:
-    """The site's address as customers reach it, without a trailing slash.
-
-    DAPJANG_PUBLIC_URL when set (behind a proxy, https); otherwise built from DAPJANG_WEB_LISTEN,
-    which is right for the embedded default on one machine.
-    """
-    configured = str(getattr(settings, "DAPJANG_PUBLIC_URL", "") or env_str("DAPJANG_PUBLIC_URL"))
-    if configured:
-        return configured.rstrip("/")
-    listen = env_str("DAPJANG_WEB_LISTEN", "127.0.0.1:8000") or "127.0.0.1:8000"
-    return f"http://{listen}".rstrip("/")
+    """The site's address as customers reach it, without a trailing slash (settings.DAPJANG_PUBLIC_URL)."""
+    return str(settings.DAPJANG_PUBLIC_URL).rstrip("/")
 
 
 def ticket_token(ticket_id: int, customer_id: int | None) -> str:
