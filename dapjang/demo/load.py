@@ -25,13 +25,22 @@ from dapjang.agents.services import agent_add
 from dapjang.customers.models import Customer
 from dapjang.customers.services import customer_for_email
 from dapjang.demo import cast
+from dapjang.knowledge.models import FaqEntry
+from dapjang.knowledge.services import knowledge_import
 from dapjang.mail.models import Outbox, RawMessage
+from dapjang.routing import classifier
+from dapjang.routing.data import shipped_faq_questions, shipped_mails
+from dapjang.seed import seed_path
+from dapjang.sla.clock import ticket_clock_start, ticket_clock_update
 from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.models import Article, Queue, QueueAddress, Snippet, Ticket, TicketEvent
 from dapjang.tickets.pipeline import ingest
 from dapjang.tickets.queues import queue_create
 from dapjang.tickets.services import Change, ticket_change, ticket_note, ticket_reply
 
+# Queues that answer FAQ questions by themselves in the demo: a desk turns automation on queue by
+# queue, where its FAQ is strongest, so the demo shows both kinds side by side (and agents' replies).
+AUTOANSWER_QUEUES = frozenset({"returns", "account", "subscription"})
 MESSAGE_ID_PREFIX = "demo-"  # Message-IDs of the demo's customer mail: <demo-tr-0001@hanbit.example>
 
 
@@ -144,6 +153,8 @@ def _build() -> dict[str, str]:
             addresses=[_address(topic["id"])],
             sender_name=cast.COMPANY,
         )
+        if topic["id"] not in AUTOANSWER_QUEUES:
+            Queue.objects.filter(pk=queues[topic["id"]].pk).update(autoanswer_enabled=False)
         for language, title, body in cast.snippets_for(topic["id"]):
             Snippet.objects.create(queue=queues[topic["id"]], language=language, title=title, body=body)
     passwords = {}
@@ -159,8 +170,31 @@ def _build() -> dict[str, str]:
             languages=spec.languages,
         )
         passwords[_agent_email(spec)] = password
+    _knowledge_load()
+    _routing_model()
     _feed_mail(agents)
     return passwords
+
+
+def _knowledge_load() -> None:
+    """The shop's FAQ and dictionary, published: the contact page, the agents' suggestions and the
+    automatic answers all draw on them (unless the desk has its own already)."""
+    if not FaqEntry.objects.exists():
+        knowledge_import([seed_path("faq.json"), seed_path("synonyms.tsv")])
+
+
+def _routing_model() -> None:
+    """A quick topic model, so mail to the general address is routed from the first minute.
+
+    Without the sentence encoder it trains in seconds, not minutes; it routes less well, and the
+    scheduled retraining replaces it with the full model once the desk has resolved tickets to
+    learn from (or at once: `dapjang routing train`).
+    """
+    if classifier.stored_model() is None:
+        model = classifier.classifier_train(
+            shipped_mails(), extra=shipped_faq_questions(), options=classifier.Options(encoder=False), folds=0
+        )
+        classifier.save_model(model, source="demo: seed mail, quick model without the sentence encoder")
 
 
 def _mail_bytes(mail: cast.DemoMail, *, when: datetime, in_reply_to: str = "", body: str = "") -> bytes:
@@ -198,7 +232,8 @@ def _feed_mail(agents: dict[str, Agent]) -> None:
         if result.ticket is None:  # the pipeline said why; the demo must not hide it
             raise DemoError(f"demo mail {mail.row['id']} became no ticket: {result.outcome} {result.reason}")
         ticket = Ticket.objects.select_related("customer").get(number=result.ticket)
-        _work_on(ticket, mail, index, agents, ctx)
+        if ticket.auto_answered_at is None:  # the FAQ answered it: it waits on the customer
+            _work_on(ticket, mail, index, agents, ctx)
         _backdate(ticket, when)
 
 
@@ -260,6 +295,35 @@ def _backdate(ticket: Ticket, when: datetime) -> None:
         TicketEvent.objects.filter(pk=event_id).update(created_at=when + timedelta(minutes=20 + offset))
     last = ticket.articles.order_by("-created_at").values_list("created_at", flat=True).first()
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=last or when)
+    _clock_from(ticket, when)
+
+
+def _clock_from(ticket: Ticket, when: datetime) -> None:
+    """The reply promise as if the mail had come at `when`: some demo tickets are due soon, some late."""
+    answers = ticket.articles.filter(kind__in=("reply", "auto-answer"))
+    first = answers.order_by("created_at").values_list("created_at", flat=True).first()
+    auto = ticket.articles.filter(kind="auto-answer").values_list("created_at", flat=True).first()
+    Ticket.objects.filter(pk=ticket.pk).update(
+        first_response_due_at=None,
+        resolution_due_at=None,
+        due_at=None,
+        first_response_at=first,
+        auto_answered_at=auto,
+        assigned_at=when if ticket.assignee_id else None,
+        last_agent_action_at=last_action if (last_action := _last_agent_action(ticket)) else None,
+    )
+    ticket.refresh_from_db()
+    ticket_clock_start(ticket, now=when)
+    ticket_clock_update(ticket, now=timezone.now())
+
+
+def _last_agent_action(ticket: Ticket) -> datetime | None:
+    return (
+        ticket.articles.filter(author__isnull=False)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
 
 
 def demo_remove() -> int:
