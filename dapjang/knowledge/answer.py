@@ -21,13 +21,12 @@ from dapjang.knowledge.answer_texts import BODY, SUBJECT
 from dapjang.knowledge.autoanswer import Decision, autoanswer_decide, autoanswer_entry
 from dapjang.knowledge.models import FaqEntry
 from dapjang.mail.ids import message_id_make
-from dapjang.mail.loops import automatic_mail_allowed
 from dapjang.mail.models import Outbox
-from dapjang.mail.outbox import outbox_enqueue
-from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender, template_render
+from dapjang.mail.render import AutomaticMail, template_render
 from dapjang.portal.links import ticket_url
 from dapjang.tickets import defaults
-from dapjang.tickets.models import Article, Queue, Ticket, TicketEvent
+from dapjang.tickets.automatic import automatic_refusal, automatic_send
+from dapjang.tickets.models import Queue, Ticket, TicketEvent
 
 if TYPE_CHECKING:
     from dapjang.customers.models import Customer
@@ -92,15 +91,6 @@ class _Reply:
     suppressed: str
 
 
-def _suppressed_reason(ctx: PipelineContext, customer: Customer | None, to_email: str, now: datetime) -> str:
-    """The same guards as every automatic mail: our own address, a bounced one, the loop caps."""
-    if ctx.book.is_ours(to_email):
-        return "the recipient is one of our own addresses"
-    if customer is not None and customer.undeliverable_until and customer.undeliverable_until > now:
-        return "the recipient's address bounced permanently"
-    return automatic_mail_allowed(to_email=to_email, now=now).reason
-
-
 def _compose(new: NewTicket, ctx: PipelineContext, queue: Queue, entry: FaqEntry) -> _Reply:
     ticket, article, mail = new.ticket, new.article, new.mail
     language = entry.language if entry.language in BODY else "ko"
@@ -128,49 +118,24 @@ def _compose(new: NewTicket, ctx: PipelineContext, queue: Queue, entry: FaqEntry
         references=tuple(r for r in (*mail.references, mail.message_id) if r),
         language=language,
     )
-    return _Reply(auto, _suppressed_reason(ctx, customer, to_email, new.now))
+    return _Reply(auto, automatic_refusal(to_email=to_email, customer=customer, book=ctx.book, now=new.now))
 
 
 def _send(new: NewTicket, ctx: PipelineContext, queue: Queue, entry: FaqEntry, decision: Decision) -> bool:
     ticket = new.ticket
     reply = _compose(new, ctx, queue, entry)
     auto = reply.mail
-    row, created = outbox_enqueue(
-        idempotency_key=idempotency_key(ticket),
-        kind=KIND,
-        ticket_id=ticket.id,
-        to_email=auto.to_email,
-        envelope_from=envelope_sender(),
-        subject=auto.subject,
-        message_id=auto.message_id,
-        data=automatic_mail_bytes(auto),
-        suppressed_reason=reply.suppressed,
+    row, created = automatic_send(
+        ticket, auto, kind=KIND, idempotency_key=idempotency_key(ticket), suppressed=reply.suppressed
     )
     if row.state == Outbox.State.SUPPRESSED:
         return False  # the customer hears nothing from us: a person must answer, and the ack says why not
     if created:
-        _record(ticket, auto, entry, decision, now=new.now)
+        _record(ticket, entry, decision, now=new.now)
     return True
 
 
-def _record(
-    ticket: Ticket, auto: AutomaticMail, entry: FaqEntry, decision: Decision, *, now: datetime
-) -> None:
-    Article.objects.create(
-        ticket=ticket,
-        direction=Article.Direction.OUT,
-        kind=KIND,
-        from_email=auto.from_email,
-        from_name=auto.from_name,
-        to=[auto.to_email],
-        subject=auto.subject,
-        text=auto.body,
-        new_text=auto.body,
-        message_id=auto.message_id,
-        in_reply_to=auto.in_reply_to,
-        references=list(auto.references),
-        language=auto.language,
-    )
+def _record(ticket: Ticket, entry: FaqEntry, decision: Decision, *, now: datetime) -> None:
     old_status = ticket.status
     ticket.status = Ticket.Status.WAITING
     ticket.auto_answered_at = now

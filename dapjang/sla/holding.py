@@ -14,15 +14,14 @@ from datetime import datetime
 from django.conf import settings
 
 from dapjang.mail.ids import message_id_make
-from dapjang.mail.loops import automatic_mail_allowed
 from dapjang.mail.models import Outbox
-from dapjang.mail.outbox import outbox_enqueue
-from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender, template_render
+from dapjang.mail.render import AutomaticMail, template_render
 from dapjang.sla import texts
 from dapjang.sla.calendar import add_business_minutes, closed_days_between
 from dapjang.sla.models import SlaPolicy
 from dapjang.sla.policies import targets_for
 from dapjang.tickets import defaults
+from dapjang.tickets.automatic import automatic_refusal, automatic_send
 from dapjang.tickets.models import Article, MailTemplate, Ticket, TicketEvent
 from dapjang.tickets.queues import AddressBook, queue_from_address
 
@@ -64,15 +63,6 @@ def _template(queue_id: int, language: str) -> tuple[str, str]:
     return (row.subject, row.body) if row else texts.HOLDING[language]
 
 
-def _suppressed(to_email: str, ticket: Ticket, book: AddressBook, now: datetime) -> str:
-    customer = ticket.customer if ticket.customer_id else None
-    if book.is_ours(to_email):
-        return "the recipient is one of our own addresses"
-    if customer is not None and customer.undeliverable_until and customer.undeliverable_until > now:
-        return "the recipient's address bounced permanently"
-    return automatic_mail_allowed(to_email=to_email, now=now).reason
-
-
 def holding_send(ticket: Ticket, policy: SlaPolicy, *, book: AddressBook, now: datetime) -> Outbox | None:
     """Queues the holding reply (idempotency key `holding:<ticket>`); the caller has claimed the ticket."""
     last_in = (
@@ -83,7 +73,8 @@ def holding_send(ticket: Ticket, policy: SlaPolicy, *, book: AddressBook, now: d
         return None
     language = ticket.language if ticket.language in texts.HOLDING else "ko"
     to_email = last_in.from_email
-    suppressed = _suppressed(to_email, ticket, book, now)
+    customer = ticket.customer if ticket.customer_id else None
+    suppressed = automatic_refusal(to_email=to_email, customer=customer, book=book, now=now)
     promise = holding_promise(ticket, policy, language=language, now=now)
     queue = ticket.queue
     customer_name = (
@@ -114,33 +105,9 @@ def holding_send(ticket: Ticket, policy: SlaPolicy, *, book: AddressBook, now: d
         references=(*last_in.references, last_in.message_id),
         language=language,
     )
-    row, created = outbox_enqueue(
-        idempotency_key=f"holding:{ticket.id}",
-        kind=KIND,
-        ticket_id=ticket.id,
-        to_email=to_email,
-        envelope_from=envelope_sender(),
-        subject=auto.subject,
-        message_id=message_id,
-        data=automatic_mail_bytes(auto),
-        suppressed_reason=suppressed,
+    row, _ = automatic_send(
+        ticket, auto, kind=KIND, idempotency_key=f"holding:{ticket.id}", suppressed=suppressed
     )
-    if created and not suppressed:
-        Article.objects.create(
-            ticket=ticket,
-            direction=Article.Direction.OUT,
-            kind=KIND,
-            from_email=auto.from_email,
-            from_name=auto.from_name,
-            to=[to_email],
-            subject=auto.subject,
-            text=auto.body,
-            new_text=auto.body,
-            message_id=message_id,
-            in_reply_to=last_in.message_id,
-            references=list(auto.references),
-            language=language,
-        )
     note = f"holding reply until {promise.until.isoformat()}"
     TicketEvent.objects.create(
         ticket=ticket, field="sla", new=(f"{note} (suppressed: {suppressed})" if suppressed else note)[:300]

@@ -6,13 +6,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from dapjang.mail.ids import message_id_make
-from dapjang.mail.loops import automatic_mail_allowed
 from dapjang.mail.models import Outbox
-from dapjang.mail.outbox import outbox_enqueue
 from dapjang.mail.parse import ParsedMail
-from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender, template_render
+from dapjang.mail.render import AutomaticMail, template_render
 from dapjang.portal.links import ticket_url
 from dapjang.tickets import defaults
+from dapjang.tickets.automatic import automatic_refusal, automatic_send
 from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.models import Article, Ticket
 
@@ -32,14 +31,7 @@ def ticket_acknowledge(
     to_email = article.from_email
     now = timezone.now()
     customer = ticket.customer
-    suppressed = ""
-    if ctx.book.is_ours(to_email):
-        suppressed = "the recipient is one of our own addresses"
-    elif customer is not None and customer.undeliverable_until and customer.undeliverable_until > now:
-        suppressed = "the recipient's address bounced permanently"
-    else:
-        cap = automatic_mail_allowed(to_email=to_email, now=now)
-        suppressed = cap.reason
+    suppressed = automatic_refusal(to_email=to_email, customer=customer, book=ctx.book, now=now)
     subject_tpl, body_tpl = ctx.template(queue.id, "ack", language)
     customer_name = (
         article.from_name or (customer.name if customer else "") or defaults.GREETING_FALLBACK[language]
@@ -73,32 +65,7 @@ def ticket_acknowledge(
         references=(*mail.references, mail.message_id),
         language=language,
     )
-    row, created = outbox_enqueue(
-        idempotency_key=f"ack:{ticket.id}",
-        kind="ack",
-        ticket_id=ticket.id,
-        to_email=to_email,
-        envelope_from=envelope_sender(),
-        subject=auto.subject,
-        message_id=message_id,
-        data=automatic_mail_bytes(auto),
-        suppressed_reason=suppressed,
-        known_new=fresh,
+    row, _ = automatic_send(
+        ticket, auto, kind="ack", idempotency_key=f"ack:{ticket.id}", suppressed=suppressed, known_new=fresh
     )
-    if created and not suppressed:
-        Article.objects.create(
-            ticket=ticket,
-            direction=Article.Direction.OUT,
-            kind="ack",
-            from_email=from_email,
-            from_name=auto.from_name,
-            to=[to_email],
-            subject=auto.subject,
-            text=auto.body,
-            new_text=auto.body,
-            message_id=message_id,
-            in_reply_to=mail.message_id,
-            references=list(auto.references),
-            language=language,
-        )
     return row
