@@ -99,3 +99,15 @@ def imap(dovecot: Dovecot) -> Iterator[Account]:
     finally:
         account.close()
         fault_calls_reset()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Debian Chromium per test module (tests/browser.py)."""
+    from tests.browser import ARGS, CHROMIUM
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()

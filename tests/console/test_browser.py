@@ -21,30 +21,14 @@ import pytest
 
 from dapjang.mail.models import Outbox
 from dapjang.tickets.models import Article, Snippet, Ticket
+from tests.browser import needs_chromium
 from tests.builders import build_mail
 from tests.console.conftest import Desk, html_mail
 from tests.factories import agent_make
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it
-# are ordinary blocking calls, which Django would otherwise refuse in a thread with a running loop.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian package: chromium)"
-)
+pytestmark = needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ under the console's strict CSP: any violation the browser reports fails the test
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,13 +15,12 @@ from dapjang.knowledge.models import FaqEntry
 from dapjang.knowledge.search import faq_index_reset
 from dapjang.knowledge.services import DEFAULT_FILES, knowledge_import
 from dapjang.tickets.models import Ticket
+from tests.browser import needs_chromium
 from tests.builders import build_mail
 from tests.console.conftest import Desk
-from tests.console.test_browser import CHROMIUM, _login, _page, _shot, browser, live  # noqa: F401 - fixtures
+from tests.console.test_browser import _login, _page, _shot, live  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian package: chromium)"
-)
+pytestmark = needs_chromium
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -44,7 +42,7 @@ def _watch_csp(page: Any) -> list[str]:
 
 
 def test_an_agent_inserts_a_suggested_answer_into_the_reply_and_rates_an_automatic_one(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live: str,  # noqa: F811
     fresh_kb: None,
     feed: Any,
@@ -90,7 +88,7 @@ def test_an_agent_inserts_a_suggested_answer_into_the_reply_and_rates_an_automat
 
 
 def test_the_automation_page_draws_its_chart_and_an_admin_sets_a_coefficient(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live: str,  # noqa: F811
     fresh_kb: None,
     feed: Any,

@@ -10,7 +10,6 @@ Set DAPJANG_SCREENSHOTS=/some/dir to save screenshots of the contact page and th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +18,12 @@ import pytest
 from dapjang.knowledge.models import Deflection
 from dapjang.knowledge.search import faq_index_warm
 from dapjang.tickets.models import Ticket
+from tests.browser import needs_chromium
 from tests.portal.conftest import Shop
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls around it are blocking calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian package: chromium)"
-)
+pytestmark = needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
 
 
 def _page(browser: Any) -> Any:

@@ -3,24 +3,22 @@ unsure of and sends it on with one click on a suggestion."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from dapjang.routing import classifier
 from dapjang.routing.models import TrainingExample
 from dapjang.tickets.models import Ticket
+from tests.browser import needs_chromium
 from tests.builders import build_mail
 from tests.console.conftest import Desk, fast_passwords, people  # noqa: F401 - fixtures
-from tests.console.test_browser import CHROMIUM, _login, _page, browser, live  # noqa: F401 - fixtures
+from tests.console.test_browser import _login, _page, live  # noqa: F401 - fixtures
 from tests.factories import QueueFactory
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
+pytestmark = needs_chromium
 
 
 def test_an_agent_picks_a_triage_suggestion(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live: str,  # noqa: F811
     people: Desk,  # noqa: F811
     stored_model: classifier.TrainedModel,

@@ -7,33 +7,18 @@ Set DAPJANG_SCREENSHOTS=/some/dir to keep a screenshot of the panel.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dapjang.sla.sweeper import sla_sweep
+from tests.browser import needs_chromium
 from tests.sla.conftest import Clock, SlaDesk
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM calls around Playwright's event loop
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian package: chromium)"
-)
+pytestmark = needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
 
 
 def test_an_agent_sees_an_overdue_ticket_with_its_holding_reply_and_escalation(
