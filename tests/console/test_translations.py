@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import ast
-import re
-from pathlib import Path
-
 from django.utils import translation
 
 import dapjang
-
-PO = Path(dapjang.__file__).parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"
+from tests.catalogs import catalog_of, po_entries
 
 
 def _entries() -> list[tuple[str, str, str]]:
     """(references, msgid, msgstr) of the singular entries of the Korean catalog."""
-    entries = []
-    for block in PO.read_text(encoding="utf-8").split("\n\n"):
-        refs = " ".join(line for line in block.splitlines() if line.startswith("#:"))
-        if "msgid_plural" in block:
-            continue
-        parts = re.findall(r'^(msgid|msgstr) ((?:".*"\n?)+)', block + "\n", re.M)
-        values = {key: "".join(ast.literal_eval(s) for s in re.findall(r'".*"', body)) for key, body in parts}
-        if values.get("msgid"):
-            entries.append((refs, values["msgid"], values.get("msgstr", "")))
-    return entries
+    return po_entries(catalog_of(dapjang))
 
 
 def test_every_console_string_is_translated_to_korean() -> None:

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import ast
-import re
-from pathlib import Path
-
 from django.utils import translation
 
 import dapjang.knowledge
-
-PO = Path(dapjang.knowledge.__file__).parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"
+from tests.catalogs import catalog_of, po_entries
 
 
 def _entries() -> list[tuple[str, str]]:
-    entries = []
-    for block in PO.read_text(encoding="utf-8").split("\n\n"):
-        parts = re.findall(r'^(msgid|msgstr) ((?:".*"\n?)+)', block + "\n", re.M)
-        values = {key: "".join(ast.literal_eval(s) for s in re.findall(r'".*"', body)) for key, body in parts}
-        if values.get("msgid"):
-            entries.append((values["msgid"], values.get("msgstr", "")))
-    return entries
+    return [(msgid, msgstr) for _, msgid, msgstr in po_entries(catalog_of(dapjang.knowledge))]
 
 
 def test_every_string_is_translated_and_the_compiled_catalog_is_current() -> None:

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import ast
-import re
-from pathlib import Path
-
 from django.utils import translation
 
 import dapjang.routing
-
-PO = Path(dapjang.routing.__file__).parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"
+from tests.catalogs import catalog_of, po_entries
 
 
 def _entries() -> list[tuple[str, str]]:
-    entries = []
-    for block in PO.read_text(encoding="utf-8").split("\n\n"):
-        parts = re.findall(r'^(msgid|msgstr) ((?:".*"\n?)+)', block + "\n", re.M)
-        values = {key: "".join(ast.literal_eval(s) for s in re.findall(r'".*"', body)) for key, body in parts}
-        if values.get("msgid"):
-            entries.append((values["msgid"], values.get("msgstr", "")))
-    return entries
+    return [(msgid, msgstr) for _, msgid, msgstr in po_entries(catalog_of(dapjang.routing))]
 
 
 def test_every_routing_string_is_translated_and_compiled() -> None:

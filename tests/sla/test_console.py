@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import re
-from pathlib import Path
 from typing import Any
 
 from django.test import Client
@@ -13,6 +10,7 @@ from django.utils import translation
 import dapjang.sla as sla_app
 from dapjang.sla.sweeper import sla_sweep
 from dapjang.sla.templatetags.sla_console import business_time_text
+from tests.catalogs import catalog_of, po_entries
 from tests.sla.conftest import Clock, SlaDesk, seoul
 
 
@@ -64,13 +62,7 @@ def test_business_time_reads_in_hours_and_minutes() -> None:
 
 
 def test_every_sla_string_has_a_current_korean_translation() -> None:
-    po = Path(sla_app.__file__).parent / "locale" / "ko" / "LC_MESSAGES" / "django.po"
-    entries = re.findall(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', po.read_text(encoding="utf-8"), re.M)
-    pairs = [
-        tuple("".join(ast.literal_eval(s) for s in re.findall(r'".*"', part)) for part in entry)
-        for entry in entries
-    ]
-    pairs = [(msgid, msgstr) for msgid, msgstr in pairs if msgid]
+    pairs = [(msgid, msgstr) for _, msgid, msgstr in po_entries(catalog_of(sla_app))]
     assert len(pairs) > 40
     assert [msgid for msgid, msgstr in pairs if not msgstr] == []
     with translation.override("ko"):
