@@ -95,6 +95,7 @@ class Command(BaseCommand):
         w = self.stdout.write
         w(f"답장 Dapjang — data in {settings.HOME}")
         w(f"  console / 상담 화면: http://{host}:{port}/      admin / 관리: http://{host}:{port}/admin/")
+        w(f"  customers / 고객 문의·FAQ: http://{host}:{port}/help/")
         if smtp:
             accepted = sorted(AddressBook.load().by_address)[:5]
             w(f"  SMTP / 메일 수신: {smtp_host}:{smtp_port} for {', '.join(accepted)}")
