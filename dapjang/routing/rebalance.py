@@ -1,10 +1,57 @@
-"""The assigner's scheduled pass: absences and stalled tickets (MISSION A8)."""
+"""The assigner's scheduled pass: absences, stalled tickets, and tickets waiting for room (MISSION A8, A9).
+
+One pool of available agents and their loads is read at the start and kept current in memory, so
+the pass costs a handful of queries plus the writes of what it moves. Every step is bounded
+(`batch` moves each), safe to repeat, and takes its clock from the caller, so tests can step time.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 
-def assign_sweep(*, now: datetime | None = None) -> dict[str, Any]:
-    return {}
+from dapjang.mail.tasks import outbox_dispatch
+from dapjang.routing.absence import absence_sweep
+from dapjang.routing.assign import ticket_assign_new
+from dapjang.routing.pool import ACTIVE, Pool, pool_load
+from dapjang.routing.stalls import stall_sweep
+from dapjang.tickets.models import Ticket
+
+BATCH = 200
+EXAMINE_FACTOR = 3  # unassigned tickets looked at per assignment allowed (some need a language nobody has)
+
+
+def unassigned_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
+    """Assigns active tickets nobody holds, most urgent and oldest first, in queues with room again."""
+    open_queues = {q for c in pool.candidates.values() for q in c.queue_ids if pool.has_room(q)}
+    if not open_queues:
+        return 0
+    waiting = Ticket.objects.filter(status__in=ACTIVE, assignee__isnull=True, queue_id__in=open_queues)
+    assigned = 0
+    for ticket in waiting.order_by("-priority", "created_at", "id")[: limit * EXAMINE_FACTOR]:
+        if assigned >= limit:
+            break
+        if not pool.has_room(ticket.queue_id):
+            continue
+        with transaction.atomic():
+            assigned += ticket_assign_new(ticket, now=now, pool=pool)
+    return assigned
+
+
+def assign_sweep(*, now: datetime | None = None, batch: int = BATCH) -> dict[str, Any]:
+    """Returns from absence, moves away from absent agents, moves stalled tickets, fills free room.
+
+    In that order: someone back takes their tickets before the pass hands out new ones, and a
+    stalled ticket is judged only once its owner is known to be here.
+    """
+    now = now or timezone.now()
+    pool = pool_load(now=now)
+    report: dict[str, Any] = absence_sweep(now=now, pool=pool, limit=batch)
+    report["stalled"] = stall_sweep(now=now, pool=pool, limit=batch)
+    report["assigned"] = unassigned_sweep(now=now, pool=pool, limit=batch)
+    if report["stalled"]:
+        outbox_dispatch()  # the leads' notifications
+    return report
