@@ -160,10 +160,10 @@ def agent_away(
         start = agent.away_from if agent.away_from and is_away(agent, now) else now
     if timezone.is_naive(start) or (until is not None and timezone.is_naive(until)):
         raise AgentError("times need a time zone / 시간대가 필요합니다")
-    if until is not None and until <= start:
-        raise AgentError("the absence ends before it starts / 부재 종료가 시작보다 빠릅니다")
     if until is not None and until <= now:
         raise AgentError("the absence is already over / 이미 끝난 부재입니다")
+    if until is not None and until <= start:
+        raise AgentError("the absence ends before it starts / 부재 종료가 시작보다 빠릅니다")
     agent.away_from, agent.away_until = start, until
     fields = ["away_from", "away_until"]
     if reclaim is not None:

@@ -3,6 +3,7 @@
 A ticket is stalled when it is active, assigned, and neither its assignment nor the last reply,
 note or change by an agent is younger than the queue's `stall_minutes`. The later of the two counts,
 so a move (which sets a fresh `assigned_at`) gives the new owner the whole limit: no ping-pong.
+A queue with a limit of 0 never stalls.
 The queue's leads get one mail per move, through the outbox, keyed by ticket, previous owner and
 the moment the stall began, so a pass run twice cannot tell them twice.
 """
