@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dapjang.agents.models import Agent
-from dapjang.routing.pool import ACTIVE, Candidate, Pool, away_q, is_away, pool_load, ticket_give
+from dapjang.routing.pool import ACTIVE, Candidate, Pool, away_q, chunked, is_away, pool_load, ticket_give
 from dapjang.tickets.models import Ticket, TicketEvent
 
 ABSENCE_EVENT = "absence"
@@ -96,9 +96,10 @@ def absence_start(agent: Agent, *, now: datetime, limit: int = 500, pool: Pool |
         .order_by("-priority", "created_at")[:limit]
     )
     moved = 0
-    for ticket in tickets:
+    for chunk in chunked(tickets):
         with transaction.atomic():
-            moved += ticket_move_away(ticket, agent, now=now, pool=pool)
+            for ticket in chunk:
+                moved += ticket_move_away(ticket, agent, now=now, pool=pool)
     return moved
 
 
@@ -171,9 +172,9 @@ def absence_sweep(*, now: datetime, pool: Pool, limit: int) -> dict[str, int]:
 def _move_orphans(user_id: int, *, now: datetime, pool: Pool, limit: int) -> int:
     """Tickets held by a login that is no longer an agent (deleted from the desk): to the others."""
     moved = 0
-    for ticket in Ticket.objects.filter(assignee_id=user_id, status__in=ACTIVE).select_related("assignee")[
-        :limit
-    ]:
+    tickets = Ticket.objects.filter(assignee_id=user_id, status__in=ACTIVE).select_related("assignee")
+    for chunk in chunked(tickets[:limit]):
         with transaction.atomic():
-            moved += ticket_move_away(ticket, None, now=now, pool=pool)
+            for ticket in chunk:
+                moved += ticket_move_away(ticket, None, now=now, pool=pool)
     return moved

@@ -9,9 +9,10 @@ Never two owners, though: every write is a conditional UPDATE on the ticket's cu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -20,6 +21,21 @@ from dapjang.agents.models import Agent, Membership
 from dapjang.tickets.models import Article, Ticket, TicketEvent
 
 ACTIVE = (Ticket.Status.NEW, Ticket.Status.OPEN)  # the statuses that ask an agent for an answer
+# Moves per transaction in the scheduled pass: one commit per ticket is one fsync per ticket on
+# SQLite (synchronous=FULL), and one commit per batch holds the single writer lock for too long.
+CHUNK = 25
+T = TypeVar("T")
+
+
+def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def away_q(now: datetime, prefix: str = "") -> Q:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from dapjang.mail.tasks import outbox_dispatch
 from dapjang.routing.absence import absence_sweep
 from dapjang.routing.assign import ticket_assign_new
-from dapjang.routing.pool import ACTIVE, Pool, pool_load
+from dapjang.routing.pool import ACTIVE, Pool, chunked, pool_load
 from dapjang.routing.stalls import stall_sweep
 from dapjang.tickets.models import Ticket
 
@@ -31,13 +31,13 @@ def unassigned_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
         return 0
     waiting = Ticket.objects.filter(status__in=ACTIVE, assignee__isnull=True, queue_id__in=open_queues)
     assigned = 0
-    for ticket in waiting.order_by("-priority", "created_at", "id")[: limit * EXAMINE_FACTOR]:
+    for chunk in chunked(waiting.order_by("-priority", "created_at", "id")[: limit * EXAMINE_FACTOR]):
         if assigned >= limit:
             break
-        if not pool.has_room(ticket.queue_id):
-            continue
         with transaction.atomic():
-            assigned += ticket_assign_new(ticket, now=now, pool=pool)
+            for ticket in chunk:
+                if assigned < limit and pool.has_room(ticket.queue_id):
+                    assigned += ticket_assign_new(ticket, now=now, pool=pool)
     return assigned
 
 

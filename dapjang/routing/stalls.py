@@ -23,7 +23,7 @@ from dapjang.agents.services import leads_of
 from dapjang.mail.ids import message_id_make
 from dapjang.mail.outbox import outbox_enqueue
 from dapjang.mail.render import AutomaticMail, automatic_mail_bytes, envelope_sender
-from dapjang.routing.pool import ACTIVE, Candidate, Pool, ticket_give
+from dapjang.routing.pool import ACTIVE, Candidate, Pool, chunked, ticket_give
 from dapjang.tickets.models import Queue, Ticket, TicketEvent
 from dapjang.tickets.queues import queue_from_address
 
@@ -59,14 +59,14 @@ def stall_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
         if len(members) == 1:
             stalled = stalled.exclude(assignee_id=members[0].user_id)
         budget = (limit - moved) * EXAMINE_FACTOR
-        for ticket in stalled.select_related("assignee").order_by("assigned_at", "id")[:budget]:
+        for chunk in chunked(stalled.select_related("assignee").order_by("assigned_at", "id")[:budget]):
             if moved >= limit:
                 break
-            taker = pool.pick(queue.id, ticket.language, exclude_user_ids=[ticket.assignee_id or 0])
-            if taker is None:
-                continue
             with transaction.atomic():
-                moved += ticket_stall_move(ticket, queue, to=taker, now=now, pool=pool)
+                for ticket in chunk:
+                    taker = pool.pick(queue.id, ticket.language, exclude_user_ids=[ticket.assignee_id or 0])
+                    if taker is not None and moved < limit:
+                        moved += ticket_stall_move(ticket, queue, to=taker, now=now, pool=pool)
     return moved
 
 
