@@ -120,3 +120,35 @@ def test_back_when_not_away_is_harmless(team: Queue) -> None:
 def test_the_service_refuses_naive_times(team: Queue) -> None:
     with pytest.raises(AgentError, match="time zone"):
         agent_away(agent("traveller@shop.example"), until=datetime(2099, 1, 1))
+
+
+def test_an_admin_sets_an_absence_on_the_agent_page(team: Queue) -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", "", "pw-for-tests"))
+    traveller = agent("traveller@shop.example")
+    page = client.get(f"/admin/agents/agent/{traveller.pk}/change/")
+    assert page.status_code == 200 and "away_until" in page.content.decode()
+    response = client.post(
+        f"/admin/agents/agent/{traveller.pk}/change/",
+        {
+            "name": traveller.name,
+            "role": traveller.role,
+            "signature": "",
+            "languages": '["ko"]',
+            "capacity": "30",
+            "away_from_0": "2026-12-01",
+            "away_from_1": "09:00:00",
+            "away_until_0": "2026-12-05",
+            "away_until_1": "18:00:00",
+            "reclaim_on_return": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    traveller.refresh_from_db()
+    assert traveller.reclaim_on_return is True
+    assert timezone.localtime(traveller.away_until).isoformat() == "2026-12-05T18:00:00+09:00"
