@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -151,14 +152,18 @@ def absence_sweep(*, now: datetime, pool: Pool, limit: int) -> dict[str, int]:
     ended = Agent.objects.select_related("user").filter(away_until__isnull=False, away_until__lte=now)
     for agent in ended:
         returned += absence_end(agent, now=now, pool=pool)
-    holders = Ticket.objects.filter(status__in=ACTIVE, assignee__isnull=False)
-    gone = holders.filter(Q(assignee__is_active=False) | Q(assignee__agent__isnull=True))
-    away_users = Agent.objects.filter(away_q(now)).values("user_id")
-    user_ids = set(
-        holders.filter(assignee_id__in=away_users).values_list("assignee_id", flat=True).distinct()
+    # From the people to their tickets: a few users, each probed through the assignee index,
+    # instead of joining every active ticket to its assignee.
+    holding = Exists(Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=ACTIVE))
+    away_or_gone = Q(is_active=False) | Q(agent__isnull=True) | Q(agent__in=Agent.objects.filter(away_q(now)))
+    user_ids = list(
+        get_user_model()
+        .objects.filter(away_or_gone)
+        .filter(holding)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    user_ids |= set(gone.values_list("assignee_id", flat=True).distinct())
-    for user_id in sorted(user_ids):
+    for user_id in user_ids:
         if moved >= limit:
             break
         holder = Agent.objects.select_related("user").filter(user_id=user_id).first()
