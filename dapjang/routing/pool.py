@@ -88,6 +88,10 @@ class Pool:
     """
 
     candidates: dict[int, Candidate]  # by user id: tickets point at users
+    # The scheduled pass writes each taker's `last_assigned_at` once at the end (`flush`) instead of
+    # once a ticket; lost in a crash, it only blurs one round-robin tie.
+    deferred: bool = False
+    stamped: dict[int, datetime] = field(default_factory=dict)  # agent id → last assignment
 
     def pick(self, queue_id: int, language: str, *, exclude_user_ids: Iterable[int] = ()) -> Candidate | None:
         excluded = set(exclude_user_ids)
@@ -112,11 +116,17 @@ class Pool:
         if giver is not None and giver.load > 0:
             giver.load -= 1
 
+    def flush(self) -> None:
+        """Writes the deferred `last_assigned_at` stamps: one UPDATE per agent who took tickets."""
+        for agent_id, at in self.stamped.items():
+            Agent.objects.filter(pk=agent_id).update(last_assigned_at=at)
+        self.stamped.clear()
+
     def has_room(self, queue_id: int) -> bool:
         return any(queue_id in c.queue_ids and c.load < c.capacity for c in self.candidates.values())
 
 
-def pool_load(*, now: datetime, queue_id: int | None = None) -> Pool:
+def pool_load(*, now: datetime, queue_id: int | None = None, deferred: bool = False) -> Pool:
     """The available agents (active login, not away) of one queue, or of every queue, with their loads."""
     load = (
         Ticket.objects.filter(assignee_id=OuterRef("user_id"), status__in=ACTIVE)
@@ -153,7 +163,7 @@ def pool_load(*, now: datetime, queue_id: int | None = None) -> Pool:
         )
         for user_id, member_queue in memberships:
             candidates[user_id].queue_ids.add(member_queue)
-    return Pool(candidates)
+    return Pool(candidates, deferred=deferred)
 
 
 def ticket_give(
@@ -184,7 +194,9 @@ def ticket_give(
     TicketEvent.objects.create(
         ticket=ticket, actor=actor, field="assignee", old=old_email[:300], new=to.email[:300] if to else ""
     )
-    if to is not None:
+    if to is not None and pool is not None and pool.deferred:
+        pool.stamped[to.agent_id] = now
+    elif to is not None:
         Agent.objects.filter(pk=to.agent_id).update(last_assigned_at=now)
     if note:
         Article.objects.create(

@@ -48,10 +48,13 @@ def assign_sweep(*, now: datetime | None = None, batch: int = BATCH) -> dict[str
     stalled ticket is judged only once its owner is known to be here.
     """
     now = now or timezone.now()
-    pool = pool_load(now=now)
-    report: dict[str, Any] = absence_sweep(now=now, pool=pool, limit=batch)
-    report["stalled"] = stall_sweep(now=now, pool=pool, limit=batch)
-    report["assigned"] = unassigned_sweep(now=now, pool=pool, limit=batch)
+    pool = pool_load(now=now, deferred=True)
+    try:
+        report: dict[str, Any] = absence_sweep(now=now, pool=pool, limit=batch)
+        report["stalled"] = stall_sweep(now=now, pool=pool, limit=batch)
+        report["assigned"] = unassigned_sweep(now=now, pool=pool, limit=batch)
+    finally:
+        pool.flush()
     if report["stalled"]:
         outbox_dispatch()  # the leads' notifications
     return report

@@ -10,6 +10,7 @@ the moment the stall began, so a pass run twice cannot tell them twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -41,6 +42,21 @@ def stalled_tickets(queue: Queue, *, now: datetime) -> QuerySet[Ticket]:
     )
 
 
+@dataclass(frozen=True)
+class QueueNotice:
+    """What telling a queue's leads needs, read once per queue in a pass rather than once a ticket."""
+
+    queue: Queue
+    leads: list[Agent]
+    from_email: str
+    names: dict[int, str]  # agent names by user id, for the note and the mail
+
+    @classmethod
+    def load(cls, queue: Queue, names: dict[int, str]) -> QueueNotice:
+        leads = list(leads_of(queue).filter(user__is_active=True).select_related("user"))
+        return cls(queue=queue, leads=leads, from_email=queue_from_address(queue), names=names)
+
+
 def stall_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
     """Moves up to `limit` stalled tickets to another available member; returns how many moved.
 
@@ -49,6 +65,7 @@ def stall_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
     crowd the batch out pass after pass.
     """
     moved = 0
+    names = dict(Agent.objects.values_list("user_id", "name"))
     for queue in Queue.objects.filter(stall_minutes__gt=0).order_by("id"):
         if moved >= limit:
             break
@@ -59,6 +76,7 @@ def stall_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
         if len(members) == 1:
             stalled = stalled.exclude(assignee_id=members[0].user_id)
         budget = (limit - moved) * EXAMINE_FACTOR
+        notice: QueueNotice | None = None
         for chunk in chunked(stalled.select_related("assignee").order_by("assigned_at", "id")[:budget]):
             if moved >= limit:
                 break
@@ -66,15 +84,18 @@ def stall_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
                 for ticket in chunk:
                     taker = pool.pick(queue.id, ticket.language, exclude_user_ids=[ticket.assignee_id or 0])
                     if taker is not None and moved < limit:
-                        moved += ticket_stall_move(ticket, queue, to=taker, now=now, pool=pool)
+                        notice = notice or QueueNotice.load(queue, names)
+                        moved += ticket_stall_move(ticket, notice, to=taker, now=now, pool=pool)
     return moved
 
 
-def ticket_stall_move(ticket: Ticket, queue: Queue, *, to: Candidate, now: datetime, pool: Pool) -> bool:
+def ticket_stall_move(
+    ticket: Ticket, notice: QueueNotice, *, to: Candidate, now: datetime, pool: Pool
+) -> bool:
     """Moves one stalled ticket, notes why, records a `stalled` event and tells the queue's leads."""
-    holder = Agent.objects.filter(user_id=ticket.assignee_id or 0).first()
+    queue = notice.queue
     old_email = ticket.assignee.email if ticket.assignee else ""
-    old_name = holder.name if holder else old_email
+    old_name = notice.names.get(ticket.assignee_id or 0, old_email)
     since = max(t for t in (ticket.assigned_at or ticket.created_at, ticket.last_agent_action_at) if t)
     with translation.override(settings.LANGUAGE_CODE):
         note = _("Moved from %(old)s to %(new)s: no agent action for %(minutes)s minutes.") % {
@@ -88,7 +109,7 @@ def ticket_stall_move(ticket: Ticket, queue: Queue, *, to: Candidate, now: datet
         ticket=ticket, actor=None, field=STALL_EVENT, old=old_email[:300], new=to.email
     )
     stall_key = f"{ticket.pk}:{old_email}:{int(since.timestamp())}"
-    leads_notify(ticket, queue, old_name=old_name, new_name=to.name, since=since, key=stall_key)
+    leads_notify(ticket, notice, old_name=old_name, new_name=to.name, since=since, key=stall_key)
     return True
 
 
@@ -98,13 +119,13 @@ def _language_of(lead: Agent) -> str:
 
 
 def leads_notify(
-    ticket: Ticket, queue: Queue, *, old_name: str, new_name: str, since: datetime, key: str
+    ticket: Ticket, notice: QueueNotice, *, old_name: str, new_name: str, since: datetime, key: str
 ) -> int:
     """One "notification" mail to each active lead of the queue, in the lead's language; how many queued."""
     queued = 0
-    from_email = queue_from_address(queue)
+    queue, from_email = notice.queue, notice.from_email
     sender = queue.sender_name or settings.DAPJANG_COMPANY_NAME
-    for lead in leads_of(queue).filter(user__is_active=True).select_related("user"):
+    for lead in notice.leads:
         language = _language_of(lead)
         values = {
             "number": ticket.number,
