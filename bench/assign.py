@@ -320,6 +320,7 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=100_000, help="open tickets for the sweep's cost")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cost-only", action="store_true", help="skip part 1 (the balance simulation)")
+    parser.add_argument("--balance-only", action="store_true", help="skip part 2 (the sweep's cost)")
     args = parser.parse_args()
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     setup(args.database_url)
@@ -334,11 +335,12 @@ def main() -> int:
             print(f"part 1 (balance), {time.perf_counter() - t0:.0f} s:")
             for key, value in part1.items():
                 print(f"  {key}: {round(value, 2) if isinstance(value, float) else value}")
-        log(f"part 2: the sweep at {args.open:,} open tickets")
-        part2 = cost(args.open, rng, d)
-        print("part 2 (cost):")
-        for key, value in part2.items():
-            print(f"  {key}: {round(value, 2) if isinstance(value, float) else value}")
+        if not args.balance_only:
+            log(f"part 2: the sweep at {args.open:,} open tickets")
+            part2 = cost(args.open, rng, d)
+            print("part 2 (cost):")
+            for key, value in part2.items():
+                print(f"  {key}: {round(value, 2) if isinstance(value, float) else value}")
     finally:
         if args.database_url:
             drop(args.database_url)
