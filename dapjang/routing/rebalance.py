@@ -22,6 +22,9 @@ from dapjang.tickets.models import Ticket
 
 BATCH = 200
 EXAMINE_FACTOR = 3  # unassigned tickets looked at per assignment allowed (some need a language nobody has)
+WAITING_SCAN = (
+    20_000  # unassigned tickets read to find the most urgent: a backlog past this is sorted in parts
+)
 
 
 def unassigned_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
@@ -29,9 +32,19 @@ def unassigned_sweep(*, now: datetime, pool: Pool, limit: int) -> int:
     open_queues = {q for c in pool.candidates.values() for q in c.queue_ids if pool.has_room(q)}
     if not open_queues:
         return 0
-    waiting = Ticket.objects.filter(status__in=ACTIVE, assignee__isnull=True, queue_id__in=open_queues)
+    # Read without ORDER BY and sorted here: with an ORDER BY, SQLite's planner (once ANALYZE has
+    # run) walks the whole inbox-order index looking for unassigned rows, 100k rows when there
+    # are none; without one it takes the assignee index straight to them.
+    rows = list(
+        Ticket.objects.filter(status__in=ACTIVE, assignee__isnull=True, queue_id__in=open_queues)
+        .order_by()
+        .values_list("priority", "created_at", "id")[:WAITING_SCAN]
+    )
+    rows.sort(key=lambda r: (-r[0], r[1], r[2]))
+    ids = [r[2] for r in rows[: limit * EXAMINE_FACTOR]]
+    by_id = Ticket.objects.in_bulk(ids)
     assigned = 0
-    for chunk in chunked(waiting.order_by("-priority", "created_at", "id")[: limit * EXAMINE_FACTOR]):
+    for chunk in chunked(by_id[i] for i in ids if i in by_id):
         if assigned >= limit:
             break
         with transaction.atomic():

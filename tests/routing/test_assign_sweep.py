@@ -270,3 +270,18 @@ def test_a_lead_who_works_in_english_is_told_in_english(desk: dict[str, Any]) ->
     parsed = message_from_bytes(bytes(mail.data), policy=policy.default)
     assert str(parsed["Subject"]) == f"[#{ticket.number}] Stalled ticket moved to quick"
     assert "limit: 30 minutes" in parsed.get_content()
+
+
+def test_room_again_goes_to_the_most_urgent_then_the_oldest_waiting_ticket(desk: dict[str, Any]) -> None:
+    q = desk["shipping"]
+    minji = member("minji@shop.example", q, capacity=1)
+    oldest, urgent_later, newest = (
+        new_ticket(q),
+        new_ticket(q, priority=Ticket.Priority.URGENT),
+        new_ticket(q),
+    )
+    assert assign_sweep(now=NOW)["assigned"] == 1
+    assert owners([oldest, urgent_later, newest]) == [None, "minji@shop.example", None]
+    Agent.objects.filter(pk=minji.pk).update(capacity=2)
+    assert assign_sweep(now=NOW)["assigned"] == 1
+    assert owners([oldest, urgent_later, newest]) == ["minji@shop.example", "minji@shop.example", None]
