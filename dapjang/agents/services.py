@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -17,6 +18,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dapjang.agents.models import Agent, ApiToken, Membership
+from dapjang.routing.absence import absence_end, absence_start
+from dapjang.routing.pool import is_away
 from dapjang.tickets.models import Queue, Ticket
 
 TOKEN_PREFIX = "dpj_"  # noqa: S105 - marks our tokens (secret scanners can find leaked ones), not a secret
@@ -126,3 +129,52 @@ def token_agent(token: str) -> Agent | None:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def agent_find(email: str) -> Agent:
+    """The agent with this login address, or an AgentError that says so."""
+    agent = Agent.objects.select_related("user").filter(user__username=email.strip().lower()).first()
+    if agent is None:
+        raise AgentError(f"no agent {email} (see `dapjang agent list`) / 없는 상담원입니다: {email}")
+    return agent
+
+
+def agent_away(
+    agent: Agent,
+    *,
+    until: datetime | None,
+    start: datetime | None = None,
+    reclaim: bool | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Marks an absence (a trip, a leave) from `start` (default now) until `until` (None: until back).
+
+    From its start the agent gets no new tickets and their open ones move to others (MISSION A8).
+    When it starts now, they move at once; a later start is the scheduled pass's work. With
+    `reclaim`, the moved tickets that are still open come back when the absence ends. Returns how
+    many tickets moved now.
+    """
+    now = now or timezone.now()
+    if start is None:
+        # Extending an absence under way keeps its start: that start names the tickets it moved.
+        start = agent.away_from if agent.away_from and is_away(agent, now) else now
+    if timezone.is_naive(start) or (until is not None and timezone.is_naive(until)):
+        raise AgentError("times need a time zone / 시간대가 필요합니다")
+    if until is not None and until <= now:
+        raise AgentError("the absence is already over / 이미 끝난 부재입니다")
+    if until is not None and until <= start:
+        raise AgentError("the absence ends before it starts / 부재 종료가 시작보다 빠릅니다")
+    agent.away_from, agent.away_until = start, until
+    fields = ["away_from", "away_until"]
+    if reclaim is not None:
+        agent.reclaim_on_return = reclaim
+        fields.append("reclaim_on_return")
+    agent.save(update_fields=fields)
+    return absence_start(agent, now=now) if start <= now else 0
+
+
+def agent_back(agent: Agent, *, now: datetime | None = None) -> int:
+    """Ends the agent's absence now; returns how many tickets came back (with `reclaim_on_return`)."""
+    if agent.away_from is None and agent.away_until is None:
+        return 0
+    return absence_end(agent, now=now or timezone.now())

@@ -175,7 +175,8 @@ def test_a_ticket_shows_its_conversation_attachments_and_audit_trail(
     assert attachment["url"] == f"/api/tickets/{ticket.number}/attachments/{attachment['id']}"
     assert body["articles"][1]["kind"] == "ack"  # the acknowledgement the pipeline sent
     assert [(e["field"], e["old"], e["new"], e["actor"]) for e in body["events"]] == [
-        ("priority", "normal", "high", "minji@shop.example")
+        ("assignee", "", "minji@shop.example", None),  # the pipeline gave it to the queue's one member
+        ("priority", "normal", "high", "minji@shop.example"),
     ]
 
 
@@ -268,6 +269,7 @@ def test_patch_changes_are_each_recorded(
     assert (body["status"], body["priority"], body["assignee"]) == ("open", "urgent", "dahye@shop.example")
     events = TicketEvent.objects.filter(ticket=ticket).order_by("id")
     assert [(e.field, e.new, e.actor_id) for e in events] == [
+        ("assignee", "minji@shop.example", None),  # the pipeline's assignment to the queue's one member
         ("status", "open", people["shipping"].pk),
         ("priority", "4", people["shipping"].pk),
         ("assignee", "dahye@shop.example", people["shipping"].pk),

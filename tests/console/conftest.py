@@ -83,7 +83,11 @@ def html_mail(
 
 @pytest.fixture
 def shipping_ticket(feed: Any, people: Desk) -> Ticket:
-    """A customer's mail to the shipping queue, with a Korean-named attachment."""
+    """A customer's mail to the shipping queue, with a Korean-named attachment, not taken by anyone yet.
+
+    The pipeline assigns it to the queue's one member (routing/assign.py); the tests here start from
+    a ticket nobody holds, so that an agent's own assignment is the change they look at.
+    """
     raw = html_mail(
         subject="환불 문의",
         text="주문을 취소하고 환불해주세요.",
@@ -91,6 +95,7 @@ def shipping_ticket(feed: Any, people: Desk) -> Ticket:
         attachments=[("영수증.pdf", "application/pdf", b"%PDF-1.4 receipt", "")],
     )
     result = feed(raw)
+    Ticket.objects.filter(number=result.ticket).update(assignee=None, assigned_at=None)
     return Ticket.objects.get(number=result.ticket)
 
 
