@@ -49,6 +49,8 @@ def _field_labels() -> dict[str, str]:
         "segment": _("customer segment"),
         "sla": _("reply promise"),
         "auto-answer": _("answered automatically"),
+        "absence": _("moved during an absence"),
+        "stalled": _("moved: no action in time"),
     }
 
 
