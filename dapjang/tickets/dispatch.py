@@ -42,9 +42,15 @@ class NewTicket:
     form: dict[str, str] = field(default_factory=dict)
 
     @property
+    def live(self) -> bool:
+        """Mail arriving now, not history: an import of old mail from files (`dapjang import`) must
+        not write to customers about it, nor start a reply promise that is already years late."""
+        return self.channel != "file"
+
+    @property
     def answerable(self) -> bool:
-        """Human mail from a clear sender: the only kind we ever write back to by ourselves."""
-        return self.kind is Kind.HUMAN and self.verified
+        """Live human mail from a clear sender: the only kind we ever write back to by ourselves."""
+        return self.kind is Kind.HUMAN and self.verified and self.live
 
 
 def form_fields(mail: ParsedMail, channel: str) -> dict[str, str]:
@@ -59,7 +65,8 @@ def ticket_dispatch(new: NewTicket, ctx: PipelineContext) -> None:
     ticket_route(new)
     answered = ticket_autoanswer(new, ctx) if new.answerable else False
     ticket_assign_new(ticket, now=new.now)
-    ticket_clock_start(ticket, now=new.now)
+    if new.live:
+        ticket_clock_start(ticket, now=new.now)
     if new.answerable and not answered:
         ticket_acknowledge(ticket=ticket, article=new.article, mail=new.mail, ctx=ctx, fresh=True)
     Ticket.objects.filter(pk=ticket.pk).update(dispatched_at=new.now)

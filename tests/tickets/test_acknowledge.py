@@ -188,10 +188,18 @@ def test_the_daily_cap_bounds_automatic_mail_over_a_whole_day(feed: Any, setting
     settings.DAPJANG_FLOOD_LIMIT = 10_000
     for hour in range(24):
         for i in range(3):
-            feed(build_mail(from_="bot@robot.example", subject=f"{hour}-{i}"), channel="file")
+            feed(build_mail(from_="bot@robot.example", subject=f"{hour}-{i}"))
         Outbox.objects.update(created_at=timezone.now() - timedelta(minutes=11) * (24 - hour))
     sent = Outbox.objects.filter(to_email="bot@robot.example", state=Outbox.State.QUEUED).count()
     assert sent <= settings.DAPJANG_AUTO_DAILY_CAP
+
+
+def test_imported_old_mail_gets_no_automatic_mail_and_no_reply_promise(feed: Any) -> None:
+    """`dapjang import` of an archive is history: nobody is written to about it, nothing falls due."""
+    result = feed(build_mail(from_="old@customer.example", subject="작년 문의"), channel="file")
+    ticket = Ticket.objects.get(number=result.ticket)
+    assert result.outcome == "created" and not Outbox.objects.filter(to_email="old@customer.example").exists()
+    assert ticket.due_at is None and ticket.first_response_due_at is None and ticket.dispatched_at
 
 
 def test_a_flooding_sender_is_held_and_release_imports_each_mail_exactly_once(feed: Any) -> None:
