@@ -14,8 +14,8 @@ without a wheel), training leaves the encoder out and routing still works on the
 A mail is embedded as the mean of two vectors, its subject's and its body's (features.mail_text keeps
 a line break between them). The subject is the customer's own one-line summary of the topic; embedded
 together with a long body it is drowned, embedded apart it counts as much as the body. In
-cross-validation on the seed data this gave +1–2 points top-1 and ~+10 points of mail routed at 95 %
-precision over one vector of the whole text, on both splits and three seeds (bench/README.md).
+cross-validation on the seed data this gave +0.2–5 points top-1 and +5–17 points of mail routed at
+95 % precision over one vector of the whole text, on both splits and three seeds (bench/README.md).
 """
 
 from __future__ import annotations
