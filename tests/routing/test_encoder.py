@@ -25,3 +25,14 @@ def test_sentence_embedding_step_centres_on_training_mean() -> None:
     out = step.transform(["배송 문의"])
     assert out.shape == (1, 384)
     assert step.mean_.shape == (384,)
+
+
+def test_a_mail_is_the_mean_of_its_subject_and_body_vectors() -> None:
+    subject, body = "환불 문의", "지난주에 반품한 자켓 환불이 아직 안 됐어요"
+    both = encoder.embed_mails([f"{subject}\n{body}"])[0]
+    alone = encoder.embed([subject, body])
+    mean = alone.mean(axis=0)
+    assert np.allclose(both, mean / np.linalg.norm(mean), atol=1e-5)
+    # An empty subject (or body) leaves the other part alone, not averaged with an empty text.
+    assert np.allclose(encoder.embed_mails([f"\n{body}"])[0], alone[1], atol=1e-6)
+    assert np.allclose(encoder.embed_mails([body])[0], alone[1], atol=1e-6)

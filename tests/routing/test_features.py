@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from dapjang.routing.data import shipped_synonyms
-from dapjang.routing.features import WordAnalyzer, clean_subject, language_of, mail_text, own_words
+from dapjang.routing.features import (
+    WordAnalyzer,
+    clean_subject,
+    language_of,
+    mail_text,
+    own_words,
+    split_mail_text,
+)
 
 
 def test_subject_loses_reply_prefixes_and_tags() -> None:
@@ -47,3 +54,12 @@ def test_korean_morphemes_see_through_endings() -> None:
     assert "환불" in analyzer(mail_text("", "환불해주세요"))
     tokens = analyzer(mail_text("", "택배가아직안왔어요"))
     assert "택배" in tokens
+
+
+def test_subject_and_body_stay_apart() -> None:
+    """One line break separates the subject from the body (the encoder embeds them apart); the rest is spaces."""
+    text = mail_text("Re: 배송 문의", "안녕하세요\n택배가\n아직 안 왔어요\n감사합니다")
+    assert text == "배송 문의\n택배가 아직 안 왔어요"
+    assert split_mail_text(text) == ("배송 문의", "택배가 아직 안 왔어요")
+    assert split_mail_text(mail_text("", "환불해주세요")) == ("", "환불해주세요")
+    assert split_mail_text("no break at all") == ("", "no break at all")

@@ -113,3 +113,15 @@ def test_the_train_command_includes_stored_examples(
         stderr=io.StringIO(),
     )
     assert json.loads(out.getvalue())["trained_on"] == 3
+
+
+def test_a_model_of_an_older_format_is_replaced(db: None, fresh_process: None, no_folds: None) -> None:
+    """After an upgrade that changed the features, the stored model cannot be loaded: retrain at once
+    rather than route nothing until the next correction arrives."""
+    retrain_if_due()
+    RoutingModel.objects.update(format="routing-0/sklearn-0.1")
+    result = retrain_if_due()
+    assert result["trained"] is True
+    newest = RoutingModel.objects.order_by("-created_at", "-id").first()
+    assert newest is not None and newest.format == classifier.model_format()
+    assert retrain_if_due()["trained"] is False
