@@ -49,6 +49,8 @@ def ticket_autoanswer(new: NewTicket, ctx: PipelineContext) -> bool:
     queue = ctx.queue(ticket.queue_id)
     if not autoanswer_allowed(queue, ticket.customer):
         return False
+    if not FaqEntry.objects.filter(status=FaqEntry.Status.PUBLISHED).exists():
+        return False  # no FAQ yet: nothing to send, and no reason to load the analyser and encoder
     decision = ticket_decision(new, queue)
     if not decision.send:
         return False
