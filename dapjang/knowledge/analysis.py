@@ -43,7 +43,9 @@ _kiwi: Any = None
 _kiwi_lock = threading.Lock()
 
 
-def _analyser() -> Any:
+def korean_analyser() -> Any:
+    """One Kiwi per process for every module (FAQ search, routing morphemes), made on first use: it
+    costs ~300 MB and seconds to load, so a second instance would double both."""
     global _kiwi
     if _kiwi is None:
         with _kiwi_lock:
@@ -70,7 +72,9 @@ def korean_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     if text:
         morphemes = [
-            t.form for t in _analyser().tokenize(text) if t.tag in _KEEP_TAGS and t.form not in _SKIP_FORMS
+            t.form
+            for t in korean_analyser().tokenize(text)
+            if t.tag in _KEEP_TAGS and t.form not in _SKIP_FORMS
         ]
         tokens.extend("m:" + form for form in morphemes)
         # Neighbouring content words tell 배송 조회 from 배송 지연 where the single words cannot.

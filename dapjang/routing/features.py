@@ -23,11 +23,10 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
 
+from dapjang.knowledge.analysis import korean_analyser, stem
 from dapjang.mail.quotes import split_quoted
 
 MAX_TEXT = 4_000  # characters read from a mail; a long mail's topic is in its first lines
@@ -133,36 +132,11 @@ _EN_STOP_WORDS = """a an the and or but if of to in on at for from by with about
     still already now today yesterday there's don't didn't can't won't isn't doesn't"""
 EN_STOP = frozenset(_EN_STOP_WORDS.split())
 
-_kiwi: Any = None
-_kiwi_lock = threading.Lock()
-
-
-def _analyser() -> Any:
-    """One Kiwi per process, made on first use: it costs ~300 MB and several seconds to load."""
-    global _kiwi
-    if _kiwi is None:
-        with _kiwi_lock:
-            if _kiwi is None:
-                from kiwipiepy import Kiwi
-
-                # No multi-word or typo dictionaries: character n-grams already absorb spelling,
-                # and they cost memory and start-up time in every worker.
-                _kiwi = Kiwi(num_workers=-1, load_multi_dict=False, load_typo_dict=False)
-    return _kiwi
-
-
-def stem(word: str) -> str:
-    """A deliberately small English suffix strip (plural, past, -ing, -ly): charged/charge, refunds/refund."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("ly", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
-    return word
-
 
 @functools.lru_cache(maxsize=8192)
 def _korean_morphemes(run: str) -> tuple[str, ...]:
     forms: list[str] = []
-    for token in _analyser().tokenize(run):
+    for token in korean_analyser().tokenize(run):
         if token.tag in _KEEP_TAGS:
             form = token.form
             if form not in _SKIP_FORMS and not form.isdigit():
