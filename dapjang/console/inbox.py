@@ -133,8 +133,20 @@ class QueueCount:
     active: int
 
 
-def inbox_counts(agent: Agent) -> tuple[list[QueueCount], int, int]:
-    """Open tickets per queue of the agent, and how many are theirs and how many nobody's."""
+@dataclass(frozen=True)
+class InboxCounts:
+    queues: list[QueueCount]
+    mine: int
+    unassigned: int
+    triage: int  # active tickets waiting for an agent to pick their queue
+
+    @property
+    def total(self) -> int:
+        return sum(row.active for row in self.queues)
+
+
+def inbox_counts(agent: Agent) -> InboxCounts:
+    """Open tickets per queue of the agent; how many are theirs, how many nobody's, how many in triage."""
     active = tickets_visible_to(agent).filter(status__in=ACTIVE)
     per_queue = {
         row["queue_id"]: row["n"] for row in active.order_by().values("queue_id").annotate(n=Count("id"))
@@ -143,5 +155,6 @@ def inbox_counts(agent: Agent) -> tuple[list[QueueCount], int, int]:
     totals = active.aggregate(
         mine=Count("id", filter=Q(assignee_id=agent.user_id)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        triage=Count("id", filter=Q(triage=True)),
     )
-    return queues, totals["mine"], totals["unassigned"]
+    return InboxCounts(queues, totals["mine"], totals["unassigned"], totals["triage"])

@@ -53,6 +53,26 @@ AGENTS = (
 )
 
 
+# Mail to the desk's general address (support@): the topic model routes the clear one by itself and
+# leaves the vague one in triage with its three best guesses, for the lead to pick with one click.
+GENERAL_MAILS = (
+    (
+        "오지훈",
+        "jihoon.oh@example.com",
+        "택배가 아직 안 왔어요",
+        "지난주 금요일에 주문했는데 아직 택배를 못 받았습니다. 운송장 번호로 조회해도 며칠째 "
+        "집하 상태에서 변동이 없어요. 언제쯤 받을 수 있을까요?",
+    ),
+    (
+        "문채원",
+        "chaewon.moon@example.com",
+        "문의드립니다",
+        "안녕하세요. 지난번에 말씀드린 건은 어떻게 처리되고 있는지 궁금합니다. 확인 부탁드립니다.",
+    ),
+)
+GENERAL_EMAILS = tuple(mail[1] for mail in GENERAL_MAILS)
+
+
 @dataclass(frozen=True)
 class DemoMail:
     row: dict[str, Any]  # the train.jsonl row

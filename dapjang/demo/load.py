@@ -17,7 +17,7 @@ from email.utils import format_datetime, formataddr
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dapjang.agents.models import Agent
@@ -35,7 +35,7 @@ from dapjang.sla.clock import ticket_clock_start, ticket_clock_update
 from dapjang.tickets.context import PipelineContext
 from dapjang.tickets.models import Article, Queue, QueueAddress, Snippet, Ticket, TicketEvent
 from dapjang.tickets.pipeline import ingest
-from dapjang.tickets.queues import queue_create
+from dapjang.tickets.queues import queue_create, queue_default
 from dapjang.tickets.services import Change, ticket_change, ticket_note, ticket_reply
 
 # Queues that answer FAQ questions by themselves in the demo: a desk turns automation on queue by
@@ -67,6 +67,7 @@ class DemoReport:
     articles: int = 0
     snippets: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    triage: int = 0  # waiting in the general queue for an agent to pick their queue
 
     def lines(self) -> list[str]:
         """What the demo holds and how to log in, for this command and for `dapjang serve --demo`."""
@@ -75,6 +76,8 @@ class DemoReport:
         else:
             lines = [f"the demo desk is already here; nothing changed / 데모가 이미 있습니다: {self.company}"]
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))
+        if self.triage:
+            statuses += f"; {self.triage} in triage / 분류 대기"
         lines.append(
             f"  {len(self.queues)} queues / 큐, {self.tickets} tickets / 티켓 ({statuses}), "
             f"{self.articles} messages / 메시지, {self.snippets} snippets / 상용구"
@@ -159,12 +162,16 @@ def _build() -> dict[str, str]:
             Snippet.objects.create(queue=queues[topic["id"]], language=language, title=title, body=body)
     passwords = {}
     agents = {}
+    # The general address's queue: mail the rules and the model cannot place waits there in triage,
+    # and the lead is a member so that somebody sees it.
+    general = queue_default()
+    Queue.objects.filter(pk=general.pk, sender_name="").update(sender_name=cast.COMPANY)
     for spec in cast.AGENTS:
         password = secrets.token_urlsafe(9)
         agents[spec.local] = agent_add(
             email=_agent_email(spec),
             name=spec.name,
-            queues=spec.queues,
+            queues=(*spec.queues, general.slug) if spec.role == "lead" else spec.queues,
             role=spec.role,
             password=password,
             languages=spec.languages,
@@ -173,6 +180,7 @@ def _build() -> dict[str, str]:
     _knowledge_load()
     _routing_model()
     _feed_mail(agents)
+    _feed_general_mail()
     return passwords
 
 
@@ -237,6 +245,29 @@ def _feed_mail(agents: dict[str, Agent]) -> None:
         _backdate(ticket, when)
 
 
+def _feed_general_mail() -> None:
+    """Two mails to support@ in the last hour: one the topic model routes, one left in triage."""
+    ctx = PipelineContext()
+    now = timezone.now().replace(microsecond=0)
+    for index, (name, email, subject, body) in enumerate(cast.GENERAL_MAILS):
+        when = now - timedelta(minutes=40 - 20 * index)
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = formataddr((name, email))
+        msg["To"] = f"support@{settings.DAPJANG_MAIL_DOMAIN}"
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(when)
+        msg["Message-ID"] = f"<{MESSAGE_ID_PREFIX}general-{index}@hanbit.example>"
+        msg.set_content(body)
+        result = ingest(msg.as_bytes(), channel="smtp", ctx=ctx, envelope_from=email, source="demo")
+        if result.ticket is None:
+            raise DemoError(f"demo mail to support@ became no ticket: {result.outcome} {result.reason}")
+        _backdate(Ticket.objects.get(number=result.ticket), when)
+
+
+def _demo_tickets() -> QuerySet[Ticket]:
+    return Ticket.objects.filter(Q(queue__slug__in=_slugs()) | Q(customer__email__in=cast.GENERAL_EMAILS))
+
+
 def _agent_for(queue: str, agents: dict[str, Agent]) -> Agent:
     for spec in cast.AGENTS[1:]:
         if queue in spec.queues:
@@ -289,8 +320,13 @@ def _work_on(
 def _backdate(ticket: Ticket, when: datetime) -> None:
     """Spreads the demo over the last days, as a desk in use looks; each article a little later."""
     Ticket.objects.filter(pk=ticket.pk).update(created_at=when, updated_at=when)
-    for offset, article_id in enumerate(ticket.articles.order_by("id").values_list("id", flat=True)):
-        Article.objects.filter(pk=article_id).update(created_at=when + timedelta(minutes=offset * 25))
+    # The customer's first contact is their oldest demo mail, not the moment the demo was loaded.
+    Customer.objects.filter(pk=ticket.customer_id, created_at__gt=when).update(created_at=when)
+    articles = ticket.articles.order_by("id").values_list("id", "kind")
+    for offset, (article_id, kind) in enumerate(articles):
+        # An acknowledgement leaves within the minute; people answer later.
+        delay = timedelta(minutes=1) if kind == "ack" else timedelta(minutes=offset * 25)
+        Article.objects.filter(pk=article_id).update(created_at=when + delay)
     for offset, event_id in enumerate(ticket.events.order_by("id").values_list("id", flat=True)):
         TicketEvent.objects.filter(pk=event_id).update(created_at=when + timedelta(minutes=20 + offset))
     last = ticket.articles.order_by("-created_at").values_list("created_at", flat=True).first()
@@ -329,12 +365,12 @@ def _last_agent_action(ticket: Ticket) -> datetime | None:
 def demo_remove() -> int:
     """Removes the demo's queues (and every ticket in them), agents, customers and mail; returns tickets."""
     with transaction.atomic():
-        tickets = Ticket.objects.filter(queue__slug__in=_slugs())
+        tickets = _demo_tickets()
         ids = list(tickets.values_list("id", flat=True))
         RawMessage.objects.filter(Q(ticket_id__in=ids) | Q(message_id__startswith=MESSAGE_ID_PREFIX)).delete()
         Outbox.objects.filter(ticket_id__in=ids).delete()
-        emails = {m.email for m in cast.demo_mails()}
-        tickets.delete()
+        emails = {m.email for m in cast.demo_mails()} | set(cast.GENERAL_EMAILS)
+        Ticket.objects.filter(id__in=ids).delete()
         Customer.objects.filter(email__in=emails, tickets__isnull=True).delete()
         get_user_model().objects.filter(username__in=[_agent_email(a) for a in cast.AGENTS]).delete()
         Queue.objects.filter(slug__in=_slugs()).delete()
@@ -349,8 +385,9 @@ def _report(*, created: bool, passwords: dict[str, str]) -> DemoReport:
     for spec in cast.AGENTS:
         email = _agent_email(spec)
         report.logins.append(DemoLogin(email, spec.name, spec.role, spec.queues, passwords.get(email)))
-    tickets = Ticket.objects.filter(queue__slug__in=_slugs())
+    tickets = _demo_tickets()
     report.tickets = tickets.count()
+    report.triage = tickets.filter(triage=True).count()
     report.articles = Article.objects.filter(ticket__in=tickets).count()
     report.snippets = Snippet.objects.filter(queue__slug__in=_slugs()).count()
     for status in tickets.values_list("status", flat=True):

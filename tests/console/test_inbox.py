@@ -143,6 +143,17 @@ def test_queue_counts_and_mine_and_unassigned(people: Desk, tickets: dict[str, T
     )
     assert counts == {"shipping": "3", "general": "1"}
     assert re.search(r"assignee=unassigned\"[^>]*>[^<]+</a> <span class=\"n\">3</span>", html)
+    assert "?triage=1" not in html  # no link to an empty triage
+
+
+def test_the_triage_count_links_to_the_tickets_waiting_for_a_queue(
+    people: Desk, tickets: dict[str, Ticket]
+) -> None:
+    Ticket.objects.filter(pk=tickets["general"].pk).update(triage=True)
+    html = client_of(people.boss).get("/inbox/").content.decode()
+    assert re.search(r'<a href="/inbox/\?triage=1"[^>]*>분류 대기</a> <span class="n">1</span>', html)
+    # Counted only where the agent may look: minji does not work the general queue.
+    assert "?triage=1" not in client_of(people.minji).get("/inbox/").content.decode()
 
 
 def test_the_poller_gets_only_the_rows_and_counts(people: Desk, tickets: dict[str, Ticket]) -> None:

@@ -95,11 +95,27 @@ def test_each_mail_lands_in_its_topics_queue(demo: DemoReport) -> None:
     firsts = Article.objects.filter(direction="in", message_id__startswith="demo-tr-").exclude(
         message_id__endswith="-again@hanbit.example"
     )
-    assert firsts.count() == demo.tickets
+    assert firsts.count() == demo.tickets - len(cast.GENERAL_MAILS)
     for article in firsts.select_related("ticket__queue"):
         row_id = article.message_id.removeprefix("demo-").split("@")[0]
         assert article.ticket.queue.slug == topic_of[row_id], row_id
         assert article.to == [f"{topic_of[row_id]}@hanbit.example"]
+
+
+def test_mail_to_the_general_address_is_routed_or_waits_in_triage_for_the_lead(demo: DemoReport) -> None:
+    routed, vague = (Ticket.objects.get(customer__email=mail[1]) for mail in cast.GENERAL_MAILS)
+    assert routed.queue.slug == "shipping" and not routed.triage and routed.topic == "shipping"
+    assert vague.queue.is_default and vague.triage and len(vague.suggestions) == 3
+    assert demo.triage == 1
+    lead = Agent.objects.get(user__username=demo.logins[0].email)
+    assert tickets_visible_to(lead).filter(pk=vague.pk).exists()  # somebody can pick its queue
+    assert not tickets_visible_to(Agent.objects.get(user__username=demo.logins[1].email)).filter(pk=vague.pk)
+
+
+def test_customers_first_contact_is_their_oldest_mail(demo: DemoReport) -> None:
+    for customer in Customer.objects.filter(tickets__isnull=False).distinct():
+        oldest = customer.tickets.order_by("created_at").first()
+        assert oldest is not None and customer.created_at == oldest.created_at
 
 
 def test_agents_see_only_their_queues(demo: DemoReport) -> None:

@@ -37,16 +37,17 @@ def inbox(request: AgentRequest) -> HttpResponse:
     except BadFilter as exc:
         chosen, error, status = InboxFilter(), str(exc), 400
     page = None if error else Paginator(inbox_tickets(agent, chosen), PAGE_SIZE).get_page(chosen.page)
-    queues, mine, unassigned = inbox_counts(agent)
+    counts = inbox_counts(agent)
     context = {
         "page": page,
         "chosen": chosen,
         "error": error,
-        "queues": queues,
-        "total": sum(row.active for row in queues),
+        "queues": counts.queues,
+        "total": counts.total,
         "section": "inbox",
-        "mine": mine,
-        "unassigned": unassigned,
+        "mine": counts.mine,
+        "unassigned": counts.unassigned,
+        "triage": counts.triage,
         "statuses": Ticket.Status.choices,
         "segments": Customer.Segment.choices,
         "agents": Agent.objects.filter(memberships__queue__in=queues_of(agent)).distinct().order_by("name"),
