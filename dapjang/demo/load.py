@@ -321,7 +321,8 @@ def _backdate(ticket: Ticket, when: datetime) -> None:
     """Spreads the demo over the last days, as a desk in use looks; each article a little later."""
     Ticket.objects.filter(pk=ticket.pk).update(created_at=when, updated_at=when)
     # The customer's first contact is their oldest demo mail, not the moment the demo was loaded.
-    Customer.objects.filter(pk=ticket.customer_id, created_at__gt=when).update(created_at=when)
+    if ticket.customer_id is not None:
+        Customer.objects.filter(pk=ticket.customer_id, created_at__gt=when).update(created_at=when)
     articles = ticket.articles.order_by("id").values_list("id", "kind")
     for offset, (article_id, kind) in enumerate(articles):
         # An acknowledgement leaves within the minute; people answer later.
