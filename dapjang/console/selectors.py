@@ -66,6 +66,9 @@ def trail_of(ticket: Ticket) -> list[TrailLine]:
         e.new for e in events if e.field == "assignee"
     }
     names = dict(Agent.objects.filter(user__email__in=emails - {""}).values_list("user__email", "name"))
+    topic_names = (
+        dict(Queue.objects.values_list("slug", "name")) if any(e.field == "routing" for e in events) else {}
+    )
 
     def shown(event: TicketEvent, value: str) -> str:
         if event.field == "status":
@@ -78,6 +81,8 @@ def trail_of(ticket: Ticket) -> list[TrailLine]:
             return names.get(value, value) if value else _("(unassigned)")
         if event.field in {"reply", "note"}:
             return ""  # the article id: the article itself is in the conversation
+        if event.field == "routing":
+            return routing_shown(value, topic_names)
         return value
 
     return [
@@ -90,6 +95,41 @@ def trail_of(ticket: Ticket) -> list[TrailLine]:
         )
         for e in events
     ]
+
+
+def routing_shown(value: str, names: dict[str, str]) -> str:
+    """The router's note ("classifier: shipping 0.95 ≥ 0.85", "triage: a 0.24, b 0.16") in the agent's
+    words: queue names for slugs, percentages for confidences. It is stored as a code so that the
+    trail reads in whichever language the agent uses; anything else is shown as it was stored."""
+    kind, _sep, rest = value.partition(": ")
+
+    def topic(slug: str) -> str:
+        return names.get(slug, slug)
+
+    def percent(number: str) -> str:
+        try:
+            return f"{float(number):.0%}"
+        except ValueError:
+            return number
+
+    parts = rest.split()
+    if kind == "classifier" and len(parts) == 4:
+        return _("topic model: %(queue)s %(confidence)s (threshold %(threshold)s)") % {
+            "queue": topic(parts[0]),
+            "confidence": percent(parts[1]),
+            "threshold": percent(parts[3]),
+        }
+    if kind == "triage" and rest:
+        guesses = []
+        for guess in rest.split(", "):
+            slug, _space, confidence = guess.rpartition(" ")
+            guesses.append(f"{topic(slug)} {percent(confidence)}")
+        return _("in triage, suggested: %(guesses)s") % {"guesses": ", ".join(guesses)}
+    if kind == "contact form" and rest:
+        return _("contact form topic: %(queue)s") % {"queue": topic(rest)}
+    if kind == "rule" and rest:
+        return _("rule: %(names)s") % {"names": rest}
+    return value
 
 
 @dataclass(frozen=True)

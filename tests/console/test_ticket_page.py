@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.http import urlencode
 
 from dapjang.mail.blobs import blob_put
-from dapjang.tickets.models import Attachment, Ticket
+from dapjang.tickets.models import Attachment, Ticket, TicketEvent
 from dapjang.tickets.services import ticket_note, ticket_reply
 from tests.builders import build_mail
 from tests.console.conftest import Desk, client_of, html_mail
@@ -149,6 +149,15 @@ def test_the_trail_shows_who_changed_what(people: Desk, shipping_ticket: Ticket)
     html = client.get(f"/t/{shipping_ticket.number}/").content.decode()
     trail = html.split('id="trail"', 1)[1].split("</section>", 1)[0]
     assert "김민지" in trail and "<s>" in trail
+
+
+def test_the_routers_notes_read_in_queue_names_and_percentages(people: Desk, shipping_ticket: Ticket) -> None:
+    for note in ("classifier: shipping 0.9512 ≥ 0.85", "triage: shipping 0.24, general 0.16, gone 0.10"):
+        TicketEvent.objects.create(ticket=shipping_ticket, field="routing", new=note)
+    html = client_of(people.minji).get(f"/t/{shipping_ticket.number}/").content.decode()
+    trail = html.split('id="trail"', 1)[1].split("</section>", 1)[0]
+    assert f"주제 분류: {people.shipping.name} 95% (기준 85%)" in trail
+    assert f"분류 대기, 추천: {people.shipping.name} 24%, {people.general.name} 16%, gone 10%" in trail
 
 
 def test_the_search_box_link_keeps_korean(people: Desk, shipping_ticket: Ticket) -> None:
