@@ -18,6 +18,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dapjang.settings")
 
 app = Celery("dapjang")
 
+# Mail processing, the outbox and the sweeps share the default queue; jobs that run for minutes
+# (retraining the routing classifier) have a queue of their own, so a worker busy with one never
+# holds back new mail. `dapjang serve` runs a worker for each; `dapjang worker` takes both unless
+# told otherwise with --queues (docs/cli.md).
+DEFAULT_QUEUE = "celery"
+SLOW_QUEUE = "slow"
+SLOW_TASKS = ("dapjang.routing_retrain",)
+
 
 def broker_options(url: str, home: Path) -> dict[str, Any]:
     """Celery settings for a broker URL; an empty URL means the embedded broker in files."""
@@ -57,6 +65,8 @@ def app_configure() -> None:
         worker_hijack_root_logger=False,
         timezone=settings.TIME_ZONE,
         beat_schedule=schedule(settings),
+        task_default_queue=DEFAULT_QUEUE,
+        task_routes={name: {"queue": SLOW_QUEUE} for name in SLOW_TASKS},
         # Celery's Django fixup closes the database connection after every task unless told to
         # reuse it: on PostgreSQL that is a new server process per mail (a third of the CPU under
         # load went to forking backends). Django's CONN_MAX_AGE and health checks, and the

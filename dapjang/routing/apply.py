@@ -21,12 +21,14 @@ import numpy as np
 import numpy.typing as npt
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from dapjang.customers.services import customer_segment_by_rule
 from dapjang.mail.kinds import Kind
 from dapjang.routing import classifier
 from dapjang.routing.features import mail_text
 from dapjang.routing.rules import Facts, Outcome, enabled_rules, rules_evaluate
+from dapjang.sla.requeue import sla_requeue
 from dapjang.tickets.models import Queue, Ticket, TicketEvent
 
 if TYPE_CHECKING:
@@ -57,10 +59,16 @@ def _event(ticket: Ticket, field: str, old: object, new: object) -> None:
 
 
 def _move(ticket: Ticket, queue: Queue, fields: dict[str, object]) -> None:
+    """Moves the ticket in memory (`ticket_route` writes `fields` once) and recounts its promise.
+
+    Routing runs before the clock starts (tickets/dispatch.py), so `sla_requeue` returns at once
+    here; it is called anyway so that no path changes a queue without it.
+    """
     if queue.pk != ticket.queue_id:
         _event(ticket, "queue", ticket.queue.slug, queue.slug)
         ticket.queue = queue
         fields["queue"] = queue
+        sla_requeue(ticket, now=timezone.now())
 
 
 def _apply_rules(ticket: Ticket, outcome: Outcome, fields: dict[str, object]) -> None:

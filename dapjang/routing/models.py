@@ -169,3 +169,23 @@ class TrainingExample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic}: {self.subject[:60]}"
+
+
+class TrainingLease(models.Model):
+    """Who is training the classifier now, and until when the claim holds (retrain.py).
+
+    One row per kind of training. A worker claims it with a conditional UPDATE (free, or its lease
+    ran out) and frees it when done, so two workers never train at once, on any number of machines;
+    a worker that dies mid-training holds it only until `until`.
+    """
+
+    name = models.CharField(max_length=32, primary_key=True)
+    holder = models.CharField(max_length=100, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("training lease")
+        verbose_name_plural = _("training leases")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or '-'}"

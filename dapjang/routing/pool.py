@@ -93,7 +93,15 @@ class Pool:
     deferred: bool = False
     stamped: dict[int, datetime] = field(default_factory=dict)  # agent id → last assignment
 
-    def pick(self, queue_id: int, language: str, *, exclude_user_ids: Iterable[int] = ()) -> Candidate | None:
+    def pick(
+        self,
+        queue_id: int,
+        language: str,
+        *,
+        exclude_user_ids: Iterable[int] = (),
+        any_language: bool = False,
+    ) -> Candidate | None:
+        """The least-loaded member of the queue with room; one who speaks `language` unless `any_language`."""
         excluded = set(exclude_user_ids)
         fits = [
             c
@@ -101,7 +109,7 @@ class Pool:
             if queue_id in c.queue_ids
             and c.user_id not in excluded
             and c.load < c.capacity
-            and c.speaks(language)
+            and (any_language or c.speaks(language))
         ]
         return min(fits, key=Candidate.order, default=None)
 

@@ -21,7 +21,7 @@ from dapjang.routing.stalls import stall_sweep
 from dapjang.tickets.models import Ticket
 
 BATCH = 200
-EXAMINE_FACTOR = 3  # unassigned tickets looked at per assignment allowed (some need a language nobody has)
+EXAMINE_FACTOR = 3  # unassigned tickets looked at per assignment allowed (some queues fill up mid-batch)
 WAITING_SCAN = (
     20_000  # unassigned tickets read to find the most urgent: a backlog past this is sorted in parts
 )

@@ -4,8 +4,11 @@ The shipped seed mails start every model; the desk's own mail is added as it com
 or closed in a topic's queue (an agent saw them through there) and every ticket an agent moved (a
 correction). Both are copied into TrainingExample rows first, so a model can be rebuilt from them
 even after old tickets are deleted, and "is a retraining due" is one question: is there an example
-newer than the newest model? Training takes seconds to a minute and runs in the worker, never in
-the pipeline; every worker picks up the new model within classifier.RELOAD_SECONDS.
+newer than the newest model? Training takes one to four minutes and never runs in the pipeline: the
+task has a Celery queue of its own ("slow", dapjang/celery.py), so the worker that processes mail is
+never the one training (`dapjang serve` runs a separate worker for it). One training at a time,
+across all workers and machines, through a lease on a database row (lease.py). Every worker picks
+up the new model within classifier.RELOAD_SECONDS.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from dapjang.faults import fault_point
 from dapjang.routing import classifier
 from dapjang.routing.data import (
     Example,
@@ -26,12 +30,14 @@ from dapjang.routing.data import (
     shipped_mails,
     shipped_topics,
 )
+from dapjang.routing.lease import lease_free, lease_take
 from dapjang.routing.models import RoutingModel, TrainingExample
 from dapjang.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
 HARVEST_LIMIT = 5_000  # resolved tickets copied per run; a large backlog is taken over a few runs
+RETRAIN_LEASE = "routing-retrain"
 CORRECTION_WEIGHT = 2.0  # an agent's deliberate move says more than a ticket that merely ended there
 
 
@@ -102,9 +108,23 @@ def retrain_if_due(*, now: datetime | None = None) -> dict[str, Any]:
     """Trains and stores a new model when there is none, when the newest was made by another model
     format (an upgrade changed the features: this code cannot load it), or when examples arrived since.
 
-    Safe to run often: with nothing new it costs two queries and trains nothing.
+    Safe to run often: with nothing new it costs a few queries and trains nothing. While another
+    worker trains (it holds the lease) it does nothing and says so (`busy`); what that training
+    did not see, the next run finds.
     """
     now = now or timezone.now()
+    token = lease_take(RETRAIN_LEASE)
+    if token is None:
+        log.info("routing retraining already running elsewhere: skipped")
+        return {"trained": False, "busy": True}
+    try:
+        fault_point("retrain")
+        return _retrain(now)
+    finally:
+        lease_free(RETRAIN_LEASE, token)
+
+
+def _retrain(now: datetime) -> dict[str, Any]:
     harvested = harvest_resolved()
     newest = (
         RoutingModel.objects.order_by("-created_at", "-id")

@@ -11,6 +11,8 @@ Rules, kept simple on purpose (docs/sla.md):
   or closed, nothing is due and `due_at` is empty. Waiting does not move the resolution target.
 - When the clock starts again (the customer wrote back, an agent reopened it) after the resolution
   target has passed, the next answer is due one first-response window from then.
+- A move to another queue counts the targets not yet met again with the new queue's policy, from
+  the same start (sla/requeue.py).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def next_due(ticket: Ticket) -> datetime | None:
     return ticket.resolution_due_at if responded(ticket) else ticket.first_response_due_at
 
 
-def _segment(ticket: Ticket) -> str | None:
+def ticket_segment(ticket: Ticket) -> str | None:
+    """The customer's segment, which decides whether the policy's VIP factor applies."""
     customer = ticket.customer if ticket.customer_id else None
     return customer.segment if customer is not None else None
 
@@ -49,13 +52,14 @@ def ticket_clock_start(ticket: Ticket, *, now: datetime) -> None:
         return
     policy = policy_for(ticket.queue_id)
     calendar = policy.calendar()
-    targets = targets_for(policy, _segment(ticket))
+    targets = targets_for(policy, ticket_segment(ticket))
     fields: dict[str, object] = {
         "first_response_due_at": add_business_minutes(now, targets.first_response, calendar),
         "resolution_due_at": add_business_minutes(now, targets.resolution, calendar),
     }
     ticket.first_response_due_at = fields["first_response_due_at"]  # type: ignore[assignment]
     ticket.resolution_due_at = fields["resolution_due_at"]  # type: ignore[assignment]
+    fields["clock_started_at"] = ticket.clock_started_at = now
     if targets.faster and ticket.priority < Ticket.Priority.HIGH:
         TicketEvent.objects.create(
             ticket=ticket,
@@ -82,10 +86,11 @@ def ticket_clock_update(ticket: Ticket, *, now: datetime) -> None:
         and ticket.resolution_due_at < now
     ):
         policy = policy_for(ticket.queue_id)
-        targets = targets_for(policy, _segment(ticket))
+        targets = targets_for(policy, ticket_segment(ticket))
         fields["resolution_due_at"] = ticket.resolution_due_at = add_business_minutes(
             now, targets.first_response, policy.calendar()
         )
+        fields["clock_restarted_at"] = ticket.clock_restarted_at = now
     due = next_due(ticket)
     if due != ticket.due_at:
         fields["due_at"] = ticket.due_at = due

@@ -1,13 +1,17 @@
-"""Escalation at a breach: the queue's team leads (else the desk admins) hear of it once, by mail.
+"""Escalation at a breach: the queue's team leads (else the desk admins) hear of each missed target once.
 
-The notice is for our own staff, so it is not subject to the per-recipient caps that protect
-customers from loops: a lead must not miss the twenty-first breach of a bad day. It is bounded
-anyway, to one mail per ticket and lead (idempotency key `escalate:<ticket>:<agent>`).
+A ticket can miss more than one promise: its first response, later its resolution, and after the
+customer reopens it past the resolution target, the fresh window the reopen gave it (clock.py).
+Each of these is one breach and one notice. The notice is for our own staff, so it is not subject
+to the per-recipient caps that protect customers from loops: a lead must not miss the twenty-first
+breach of a bad day. It is bounded anyway, to one mail per breach and lead: the outbox's
+idempotency key `escalate:<ticket>:<target>:<due time>:<agent>` names the target and the due time
+that was missed, so the same breach never mails twice, whoever claims it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import Q
@@ -42,12 +46,24 @@ def _language(agent: Agent) -> str:
     return settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in texts.ESCALATION else "ko"
 
 
+def missed_target(ticket: Ticket) -> str:
+    """Which promise `due_at` stands for: the first response until someone answered, then the resolution."""
+    return "resolution" if responded(ticket) else "first"
+
+
+def breach_key(ticket: Ticket, *, now: datetime) -> str:
+    """`<target>:<due time>`: names one breach, so a new target or a new due time is a new one."""
+    due = ticket.due_at or now
+    return f"{missed_target(ticket)}:{due.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
 def ticket_escalate(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list[str]:
     """Notifies every target and records one `sla` event; the caller has claimed the ticket.
 
     Returns the addresses told, so the sweep can report them.
     """
-    which = "resolution" if responded(ticket) else "first"
+    which = missed_target(ticket)
+    missed = breach_key(ticket, now=now)
     targets = escalation_targets(ticket.queue_id)
     queue = ticket.queue
     calendar = policy.calendar()
@@ -86,7 +102,7 @@ def ticket_escalate(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list
             auto_submitted="auto-generated",
         )
         outbox_enqueue(
-            idempotency_key=f"escalate:{ticket.id}:{agent.id}",
+            idempotency_key=f"escalate:{ticket.id}:{missed}:{agent.id}",
             kind=KIND,
             ticket_id=ticket.id,
             to_email=agent.user.email,

@@ -2,9 +2,15 @@
 
 The clock is a parameter, so a test plays a whole week with a holiday in seconds. Every question is
 asked of the (status, due_at) index, in bounded batches ordered by due time, and every action is
-claimed first with a conditional UPDATE on the ticket (`holding_sent_at`, `escalated_at` still
-empty): of two sweepers running at once, exactly one sees "1 row changed" and acts, the other
-moves on. Each ticket is its own transaction, so one bad ticket does not hold back the rest.
+claimed first with a conditional UPDATE on the ticket: of two sweepers running at once, exactly one
+sees "1 row changed" and acts, the other moves on. Each ticket is its own transaction, so one bad
+ticket does not hold back the rest.
+
+A holding reply is sent once per ticket (`holding_sent_at` still empty). An escalation is sent once
+per missed target: the claim sets `escalated_at` to the sweep's time, which is after the due time it
+reports, so a ticket is claimable again only when its `due_at` moved past its last escalation — the
+resolution target after a first-response breach, the fresh window of a reopen, a later target after
+a move to another queue (see `unescalated`).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from dapjang.mail.tasks import outbox_dispatch
@@ -84,10 +90,19 @@ def _holding_one(ticket_id: int, policy: SlaPolicy, book: AddressBook, now: date
         return ticket.number
 
 
+def unescalated() -> Q:
+    """Tickets whose current target has not been escalated: never escalated, or only before it was due.
+
+    An escalation always happens after the due time it reports (`due_at < now`), so an `escalated_at`
+    earlier than `due_at` belongs to an earlier target.
+    """
+    return Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("due_at"))
+
+
 def _escalate_one(ticket_id: int, policy: SlaPolicy, now: datetime) -> str | None:
     with transaction.atomic():
         claimed = Ticket.objects.filter(
-            id=ticket_id, status__in=RUNNING, due_at__lt=now, escalated_at__isnull=True
+            unescalated(), id=ticket_id, status__in=RUNNING, due_at__lt=now
         ).update(escalated_at=now)
         if claimed != 1:
             return None
@@ -112,7 +127,7 @@ def sla_sweep(*, now: datetime | None = None, batch: int = BATCH) -> dict[str, A
                     report.holding.append(number)
         if policy.escalation_enabled:
             breached = Ticket.objects.filter(
-                where, status__in=RUNNING, due_at__lt=now, escalated_at__isnull=True
+                where, unescalated(), status__in=RUNNING, due_at__lt=now
             ).order_by("due_at", "id")
             ids = list(breached.values_list("id", flat=True)[:batch])
             report.more |= len(ids) == batch

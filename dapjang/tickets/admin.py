@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from dapjang.tickets.models import Article, Attachment, MailTemplate, Queue, QueueAddress, Ticket
+from dapjang.agents.models import Agent
+from dapjang.sla.requeue import sla_requeue
+from dapjang.tickets.models import Article, Attachment, MailTemplate, Queue, QueueAddress, Ticket, TicketEvent
 
 
 class QueueAddressInline(admin.TabularInline[QueueAddress, Queue]):
@@ -52,6 +56,21 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         return super().get_queryset(request).select_related("queue", "customer")
+
+    def save_model(
+        self, request: HttpRequest, obj: Ticket, form: forms.ModelForm[Ticket], change: bool
+    ) -> None:
+        """A queue changed here is recorded and recounts the reply promise, as in the console."""
+        super().save_model(request, obj, form, change)
+        if change and "queue" in form.changed_data:
+            actor = Agent.objects.filter(user_id=request.user.pk or 0).first()
+            old = (
+                Queue.objects.filter(pk=form.initial.get("queue") or 0).values_list("slug", flat=True).first()
+            )
+            TicketEvent.objects.create(
+                ticket=obj, actor=actor, field="queue", old=old or "", new=obj.queue.slug
+            )
+            sla_requeue(obj, now=timezone.now(), actor=actor)
 
 
 class AttachmentInline(admin.TabularInline[Attachment, Article]):

@@ -151,6 +151,11 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # What the targets are counted from (sla/clock.py), so a move to another queue counts the new
+    # queue's targets from the same instants: the arrival, and the restart after a late reopen (the
+    # resolution is then due one first-response window from it).
+    clock_started_at = models.DateTimeField(null=True, blank=True)
+    clock_restarted_at = models.DateTimeField(null=True, blank=True)
     holding_sent_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     # The FAQ answer sent by itself (MISSION A11) and the agents' verdict on it: +1 good, -1 wrong.

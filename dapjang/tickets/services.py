@@ -26,6 +26,7 @@ from dapjang.mail.render import template_render
 from dapjang.mail.tasks import outbox_dispatch
 from dapjang.routing.corrections import queue_corrected
 from dapjang.sla.clock import ticket_clock_update
+from dapjang.sla.requeue import sla_requeue
 from dapjang.tickets.models import Article, Attachment, Consultation, Queue, Snippet, Ticket, TicketEvent
 from dapjang.tickets.queues import queue_from_address
 from dapjang.tickets.search import search_index_article
@@ -219,7 +220,10 @@ def ticket_note(ticket: Ticket, agent: Agent, body: str, *, files: Sequence[File
 
 @transaction.atomic
 def ticket_change(ticket: Ticket, agent: Agent | None, change: Change) -> list[TicketEvent]:
-    """Status, priority, queue and assignee, each change recorded; an assignee must work the queue."""
+    """Status, priority, queue and assignee, each change recorded; an assignee must work the queue.
+
+    A move to another queue counts the reply promise again with that queue's policy (sla/requeue.py).
+    """
     before = TicketEvent.objects.filter(ticket=ticket).count()
     fields: dict[str, object] = {}
     old_queue = ticket.queue
@@ -268,6 +272,10 @@ def ticket_change(ticket: Ticket, agent: Agent | None, change: Change) -> list[T
             queue_corrected(ticket, old_queue=old_queue, agent=agent)
         if "status" in fields or "queue" in fields:
             ticket_clock_update(ticket, now=now)
+        if "queue" in fields:
+            # After the status's own effect on the clock (a reopen may restart it), so the new
+            # queue's policy counts from the restart too.
+            sla_requeue(ticket, now=now, actor=agent)
     return list(TicketEvent.objects.filter(ticket=ticket).order_by("id")[before:])
 
 

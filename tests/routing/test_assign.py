@@ -113,12 +113,69 @@ def test_an_agent_who_lists_no_language_takes_any(desk: dict[str, Any]) -> None:
     assert assignee_of(japanese) == "anything@shop.example"
 
 
-def test_nobody_speaking_the_language_leaves_the_ticket_unassigned(desk: dict[str, Any]) -> None:
+def notes_of(ticket: Ticket) -> list[str]:
+    return list(
+        Article.objects.filter(ticket=ticket, direction=Article.Direction.NOTE, kind="system").values_list(
+            "text", flat=True
+        )
+    )
+
+
+def test_a_language_nobody_in_the_queue_lists_goes_to_an_available_member_with_a_note(
+    desk: dict[str, Any],
+) -> None:
+    q = desk["shipping"]
+    busy = member("busy@shop.example", q, languages=("ko",))
+    member("lighter@shop.example", q, languages=("ko",), capacity=2)
+    holding(busy, q, 1)
+    english = new_ticket(q, language="en")
+    assert ticket_assign_new(english, now=NOW) is True
+    assert assignee_of(english) == "lighter@shop.example"  # the least loaded, as always
+    (note,) = notes_of(english)
+    assert note == "배송 큐에는 사용 언어가 영어인 사람이 없어 lighter 님에게 배정했습니다."
+    ticket_assign_new(new_ticket(q, language="en"), now=NOW)  # lighter 1, busy 1: round-robin to busy
+    third = new_ticket(q, language="en")
+    ticket_assign_new(third, now=NOW)
+    assert assignee_of(third) == "lighter@shop.example"
+    full = new_ticket(q, language="en")  # lighter at capacity 2; busy takes it
+    ticket_assign_new(full, now=NOW)
+    assert assignee_of(full) == "busy@shop.example"
+
+
+def test_a_member_who_lists_the_language_is_preferred_even_with_more_load(desk: dict[str, Any]) -> None:
     q = desk["shipping"]
     member("korean@shop.example", q, languages=("ko",))
+    english_speaker = member("english@shop.example", q, languages=("en",))
+    holding(english_speaker, q, 5)
+    english = new_ticket(q, language="en")
+    ticket_assign_new(english, now=NOW)
+    assert assignee_of(english) == "english@shop.example"
+    assert notes_of(english) == []
+
+
+def test_when_those_who_list_the_language_are_away_or_full_the_note_says_so(desk: dict[str, Any]) -> None:
+    q = desk["shipping"]
+    away = member("away@shop.example", q, languages=("en",))
+    full = member("full@shop.example", q, languages=("ko", "en"), capacity=1)
+    member("korean@shop.example", q, languages=("ko",))
+    holding(full, q, 1)
+    Agent.objects.filter(pk=away.pk).update(away_from=NOW - timedelta(hours=1), away_until=None)
+    english = new_ticket(q, language="en")
+    assert ticket_assign_new(english, now=NOW) is True
+    assert assignee_of(english) == "korean@shop.example"
+    assert notes_of(english) == [
+        "배송 큐에서 사용 언어가 영어인 사람은 지금 모두 부재 중이거나 담당 한도가 차서 korean 님에게 배정했습니다."
+    ]
+
+
+def test_the_fallback_keeps_to_capacity(desk: dict[str, Any]) -> None:
+    q = desk["shipping"]
+    full = member("full@shop.example", q, languages=("ko",), capacity=2)
+    holding(full, q, 2)
     english = new_ticket(q, language="en")
     assert ticket_assign_new(english, now=NOW) is False
     assert assignee_of(english) is None
+    assert notes_of(english) == []
 
 
 def test_ties_go_round_robin_to_whoever_was_assigned_longest_ago(desk: dict[str, Any]) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from dapjang.faults import InjectedFault
 from dapjang.routing import classifier
-from dapjang.routing.models import RoutingModel, TrainingExample
-from dapjang.routing.retrain import harvest_resolved, retrain_if_due, stored_examples
+from dapjang.routing.lease import lease_free, lease_take
+from dapjang.routing.models import RoutingModel, TrainingExample, TrainingLease
+from dapjang.routing.retrain import RETRAIN_LEASE, harvest_resolved, retrain_if_due, stored_examples
 from dapjang.tickets.models import Article, Ticket
 from tests.factories import QueueFactory, TicketFactory
 
@@ -125,3 +129,33 @@ def test_a_model_of_an_older_format_is_replaced(db: None, fresh_process: None, n
     newest = RoutingModel.objects.order_by("-created_at", "-id").first()
     assert newest is not None and newest.format == classifier.model_format()
     assert retrain_if_due()["trained"] is False
+
+
+def test_while_another_worker_trains_a_second_run_does_nothing(
+    db: None, fresh_process: None, no_folds: None
+) -> None:
+    elsewhere = lease_take(RETRAIN_LEASE)
+    assert elsewhere is not None
+    assert lease_take(RETRAIN_LEASE) is None
+    assert retrain_if_due() == {"trained": False, "busy": True}
+    assert not RoutingModel.objects.exists()
+    assert lease_free(RETRAIN_LEASE, elsewhere)
+    assert retrain_if_due()["trained"] is True
+    assert TrainingLease.objects.get(name=RETRAIN_LEASE).until is None  # freed when done
+    assert retrain_if_due()["trained"] is False
+
+
+def test_a_lease_whose_holder_died_runs_out(db: None, fresh_process: None, no_folds: None) -> None:
+    TrainingLease.objects.create(
+        name=RETRAIN_LEASE, holder="gone:1234:x", until=timezone.now() - timedelta(seconds=1)
+    )
+    assert retrain_if_due()["trained"] is True
+    assert not lease_free(RETRAIN_LEASE, "gone:1234:x")  # its old holder cannot free the new claim
+
+
+def test_a_training_that_fails_frees_the_lease(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAPJANG_FAULTS", "retrain")
+    with pytest.raises(InjectedFault):
+        retrain_if_due()
+    monkeypatch.delenv("DAPJANG_FAULTS")
+    assert lease_take(RETRAIN_LEASE) is not None

@@ -11,6 +11,8 @@ import pytest
 from dapjang.customers.models import Customer
 from dapjang.routing import classifier
 from dapjang.routing.models import TrainingExample
+from dapjang.sla.calendar import add_business_minutes
+from dapjang.sla.models import SlaPolicy
 from dapjang.tickets.models import Queue, Ticket, TicketEvent
 from dapjang.tickets.services import Change, ticket_change
 from tests.builders import build_mail
@@ -52,6 +54,23 @@ def test_picking_a_suggestion_moves_the_ticket_clears_triage_and_stores_a_correc
     example = TrainingExample.objects.get(ticket=ticket)
     assert (example.topic, example.source) == ("shipping", "correction")
     assert example.subject == "배송 문의" and "택배" in example.body
+
+
+def test_a_pick_counts_the_reply_promise_again_with_the_picked_queues_policy(
+    triaged: Ticket,
+    people: Desk,  # noqa: F811
+) -> None:
+    policy = SlaPolicy.objects.create(
+        queue=people.shipping, first_response_minutes=60, resolution_minutes=240
+    )
+    client_of(people.junho).post(f"/routing/t/{triaged.number}/pick/", {"queue": "shipping"})
+    ticket = Ticket.objects.get(pk=triaged.pk)
+    start = triaged.clock_started_at
+    assert start is not None
+    assert ticket.first_response_due_at == add_business_minutes(start, 60, policy.calendar())
+    assert ticket.resolution_due_at == add_business_minutes(start, 240, policy.calendar())
+    assert ticket.due_at == ticket.first_response_due_at
+    assert TicketEvent.objects.filter(ticket=ticket, field="sla", actor=people.junho).exists()
 
 
 def test_an_agent_outside_the_queue_gets_a_404_and_nothing_moves(triaged: Ticket, people: Desk) -> None:  # noqa: F811

@@ -64,7 +64,8 @@ def test_a_friday_evening_before_chuseok_played_through_the_holidays(
 
     (notice,) = Outbox.objects.filter(kind="notification")
     assert notice.to_email == "lead@shop.example"
-    assert notice.idempotency_key == f"escalate:{ticket.id}:{sla_desk.lead.id}"
+    # The target and the due time it missed (16:30 KST) name the breach.
+    assert notice.idempotency_key == f"escalate:{ticket.id}:first:20281006T073000Z:{sla_desk.lead.id}"
     assert "첫 답변" in notice.subject
     assert "보류 안내 메일: 보냄" in body_of(notice)
     ticket.refresh_from_db()
@@ -120,6 +121,43 @@ def test_a_missed_resolution_is_escalated_once_too(clock: Clock, mail_in: Any, s
     (notice,) = Outbox.objects.filter(kind="notification")
     assert "해결" in notice.subject
     assert not Outbox.objects.filter(kind="holding").exists()  # it had its first answer
+
+
+def test_each_missed_target_is_escalated_once_and_a_late_reopening_is_a_new_breach(
+    clock: Clock, mail_in: Any, sla_desk: SlaDesk
+) -> None:
+    ticket = mail_in(message_id="<three@customer.example>")  # Monday 10:00: first 18:00, resolution Wed 16:00
+    first = play(clock, seoul(2026, 11, 24, 10, 0))
+    assert [(at, r["escalated"]) for at, r in first if r["escalated"]] == [
+        (seoul(2026, 11, 23, 18, 30), [ticket.number])
+    ]
+    ticket_reply(ticket, sla_desk.agent, "확인 중입니다.", status_after=Ticket.Status.OPEN)
+    resolution = play(clock, seoul(2026, 11, 27, 10, 0))
+    assert [(at, r["escalated"]) for at, r in resolution if r["escalated"]] == [
+        (seoul(2026, 11, 25, 16, 30), [ticket.number])
+    ]
+    ticket.refresh_from_db()
+    ticket_reply(ticket, sla_desk.agent, "해결되었습니다.", status_after=Ticket.Status.SOLVED)
+    clock.set(2026, 12, 1, 11, 0)  # the customer writes back: due one business day from now
+    mail_in(in_reply_to="<three@customer.example>", subject="Re: 배송 문의", body="아직 안 왔어요.")
+    again = play(clock, seoul(2026, 12, 3, 10, 0))
+    assert [(at, r["escalated"]) for at, r in again if r["escalated"]] == [
+        (seoul(2026, 12, 2, 10, 30), [ticket.number])
+    ]
+    lead = sla_desk.lead.id
+    notices = Outbox.objects.filter(kind="notification").order_by("id")
+    assert [n.idempotency_key for n in notices] == [
+        f"escalate:{ticket.id}:first:20261123T090000Z:{lead}",
+        f"escalate:{ticket.id}:resolution:20261125T070000Z:{lead}",
+        f"escalate:{ticket.id}:resolution:20261202T010000Z:{lead}",
+    ]
+    assert ["첫 답변" in n.subject for n in notices] == [True, False, False]
+    assert TicketEvent.objects.filter(ticket=ticket, field="sla", new__startswith="escalated").count() == 3
+    # The same breach never twice: sweeping on, or from a stale claim, sends nothing more.
+    assert sla_sweep(now=clock.now)["escalated"] == []
+    Ticket.objects.filter(pk=ticket.pk).update(escalated_at=None)
+    sla_sweep(now=clock.now)
+    assert Outbox.objects.filter(kind="notification").count() == 3
 
 
 def test_a_vip_hears_sooner_and_is_escalated_sooner(clock: Clock, mail_in: Any) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.test import Client
 
 from dapjang.mail.models import Outbox, RawMessage
-from dapjang.tickets.models import Ticket
+from dapjang.sla.calendar import add_business_minutes
+from dapjang.sla.models import SlaPolicy
+from dapjang.tickets.models import Ticket, TicketEvent
 from tests.builders import build_mail
 
 
@@ -50,3 +53,62 @@ def test_the_retry_action_processes_held_mail_again(feed: Any) -> None:
 
 def test_the_admin_needs_a_login(db: None) -> None:
     assert Client().get("/admin/tickets/ticket/").status_code == 302
+
+
+class _Form(HTMLParser):
+    """The fields of the admin's change form as a browser would post them, unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name", "")
+        if tag == "input" and name and a.get("type") not in {"submit", "checkbox"}:
+            self.data[name] = a.get("value", "")
+        elif tag == "input" and name and "checked" in a:
+            self.data[name] = "on"
+        elif tag == "select":
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea] += data.removeprefix("\n")
+
+
+def test_a_queue_changed_in_the_admin_is_recorded_and_recounts_the_reply_promise(
+    feed: Any, desk: dict[str, Any]
+) -> None:
+    policy = SlaPolicy.objects.create(queue=desk["shipping"], first_response_minutes=60)
+    ticket = Ticket.objects.get(number=feed(build_mail(subject="배송이 안 와요")).ticket)
+    assert ticket.queue == desk["general"] and ticket.clock_started_at is not None
+    client = admin_client()
+    url = f"/admin/tickets/ticket/{ticket.id}/change/"
+    form = _Form()
+    form.feed(client.get(url).content.decode())
+    form.data["queue"] = str(desk["shipping"].pk)
+    response = client.post(url, form.data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ticket.refresh_from_db()
+    assert ticket.queue == desk["shipping"]
+    assert ticket.first_response_due_at == add_business_minutes(
+        ticket.clock_started_at, 60, policy.calendar()
+    )
+    assert ticket.due_at == ticket.first_response_due_at
+    assert TicketEvent.objects.filter(ticket=ticket, field="queue", old="general", new="shipping").exists()
+    assert TicketEvent.objects.filter(ticket=ticket, field="sla").exists()

@@ -1,4 +1,11 @@
-"""dapjang worker — runs the jobs: processing stored mail, sending the outbox, sweeping."""
+"""dapjang worker — runs the jobs: processing stored mail, sending the outbox, sweeping, retraining.
+
+Jobs come from two queues (dapjang/celery.py): the default one (mail, outbox, sweeps: seconds each)
+and "slow" (retraining the routing classifier: minutes). A worker takes both unless `--queues`
+says otherwise, so a site that runs plain `dapjang worker`s keeps retraining; a site that wants
+mail never to wait behind a training runs `--queues celery` workers and one `--queues slow` worker.
+A worker that takes only the slow queue skips the warm-up (it processes no mail).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ from django.db import close_old_connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
-from dapjang.celery import app
+from dapjang.celery import DEFAULT_QUEUE, SLOW_QUEUE, app
 from dapjang.mail.dkim import dkim_key_load
 
 log = logging.getLogger("dapjang.worker")
@@ -66,6 +73,18 @@ class Command(BaseCommand):
             default="solo" if embedded else "prefork",
             help="solo: one process (the embedded default); prefork: a process per job slot",
         )
+        parser.add_argument(
+            "-Q",
+            "--queues",
+            default=f"{DEFAULT_QUEUE},{SLOW_QUEUE}",
+            help=f"comma-separated job queues to take: {DEFAULT_QUEUE} (mail), {SLOW_QUEUE} (retraining)",
+        )
+        parser.add_argument(
+            "--max-tasks-per-child",
+            type=int,
+            default=0,
+            help="prefork: a fresh process after this many jobs (0: never), so memory a job took is returned",
+        )
         parser.add_argument("--loglevel", default="WARNING")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -77,11 +96,16 @@ class Command(BaseCommand):
         # never pickle, so its reason does not apply).
         warnings.filterwarnings("ignore", message=".*superuser privileges.*")
         connection_created.connect(_sqlite_relaxed)
+        queues = [q.strip() for q in opts["queues"].split(",") if q.strip()]
+        if not queues:
+            raise CommandError("--queues names no queue / 작업 큐가 없습니다")
+        warm = DEFAULT_QUEUE in queues  # a worker of the slow queue alone processes no mail
         if opts["pool"] == "prefork":
             # Each pool process warms itself up; Celery's 4 s start-up allowance is too short for it.
             app.conf.worker_proc_alive_timeout = 60.0
-            worker_process_init.connect(_warm_up, weak=False)
-        else:
+            if warm:
+                worker_process_init.connect(_warm_up, weak=False)
+        elif warm:
             _warm_up()
         argv = [
             "--quiet",
@@ -90,5 +114,7 @@ class Command(BaseCommand):
             f"--pool={opts['pool']}",
             "--without-gossip",
         ]
-        argv += ["--without-mingle", f"--concurrency={opts['concurrency']}"]
+        argv += ["--without-mingle", f"--concurrency={opts['concurrency']}", f"--queues={','.join(queues)}"]
+        if opts["max_tasks_per_child"] > 0:
+            argv.append(f"--max-tasks-per-child={opts['max_tasks_per_child']}")
         app.start(argv)
