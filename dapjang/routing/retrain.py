@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from dapjang.faults import fault_point
-from dapjang.routing import classifier
+from dapjang.routing import classifier, encoder
 from dapjang.routing.data import (
     Example,
     first_inbound_texts,
@@ -106,7 +106,8 @@ def stored_examples(topics: set[str] | None = None) -> list[Example]:
 
 def retrain_if_due(*, now: datetime | None = None) -> dict[str, Any]:
     """Trains and stores a new model when there is none, when the newest was made by another model
-    format (an upgrade changed the features: this code cannot load it), or when examples arrived since.
+    format (an upgrade changed the features: this code cannot load it) or is a quick one (no sentence
+    encoder: the demo's), or when examples arrived since.
 
     Safe to run often: with nothing new it costs a few queries and trains nothing. While another
     worker trains (it holds the lease) it does nothing and says so (`busy`); what that training
@@ -132,7 +133,8 @@ def _retrain(now: datetime) -> dict[str, Any]:
         .first()
     )
     fresh = None
-    if newest is not None and newest[2] == classifier.model_format():
+    quick = newest is not None and bool(newest[1].get("quick")) and encoder.encoder_available()
+    if newest is not None and newest[2] == classifier.model_format() and not quick:
         # Examples stored while the last model was training are newer than its start, not its row.
         until = parse_datetime(str(newest[1].get("examples_until", ""))) or newest[0]
         fresh = TrainingExample.objects.filter(created_at__gt=until).count()
@@ -150,6 +152,13 @@ def _retrain(now: datetime) -> dict[str, Any]:
         "new_examples": fresh,
         "trained_on": model.trained_on,
     }
+
+
+def quick_model_stored() -> bool:
+    """Is the newest model a quick one (trained without the sentence encoder, as the demo's is)
+    while the encoder is installed? Then a full training is due now, not at the next scheduled run."""
+    metrics = RoutingModel.objects.order_by("-created_at", "-id").values_list("metrics", flat=True).first()
+    return bool(metrics and metrics.get("quick")) and encoder.encoder_available()
 
 
 def train_with_examples(

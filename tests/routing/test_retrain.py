@@ -16,7 +16,13 @@ from dapjang.faults import InjectedFault
 from dapjang.routing import classifier
 from dapjang.routing.lease import lease_free, lease_take
 from dapjang.routing.models import RoutingModel, TrainingExample, TrainingLease
-from dapjang.routing.retrain import RETRAIN_LEASE, harvest_resolved, retrain_if_due, stored_examples
+from dapjang.routing.retrain import (
+    RETRAIN_LEASE,
+    harvest_resolved,
+    quick_model_stored,
+    retrain_if_due,
+    stored_examples,
+)
 from dapjang.tickets.models import Article, Ticket
 from tests.factories import QueueFactory, TicketFactory
 
@@ -129,6 +135,18 @@ def test_a_model_of_an_older_format_is_replaced(db: None, fresh_process: None, n
     newest = RoutingModel.objects.order_by("-created_at", "-id").first()
     assert newest is not None and newest.format == classifier.model_format()
     assert retrain_if_due()["trained"] is False
+
+
+def test_a_quick_model_is_replaced_by_a_full_one_at_once(
+    db: None, fresh_process: None, no_folds: None
+) -> None:
+    """The demo stores a model trained without the sentence encoder so that it starts in seconds;
+    `dapjang serve` then asks the slow worker for the full one rather than wait for new examples."""
+    assert not quick_model_stored()
+    retrain_if_due()
+    RoutingModel.objects.update(metrics={"quick": True})
+    assert quick_model_stored() and retrain_if_due()["trained"] is True
+    assert not quick_model_stored() and retrain_if_due()["trained"] is False
 
 
 def test_while_another_worker_trains_a_second_run_does_nothing(

@@ -21,6 +21,8 @@ from dapjang.demo.load import DemoError, demo_load
 from dapjang.env import env_str
 from dapjang.mail.smtpd import smtpd_controller
 from dapjang.mail.sweeper import sweep
+from dapjang.routing.retrain import quick_model_stored
+from dapjang.routing.tasks import routing_retrain_task
 from dapjang.server.bootstrap import desk_bootstrap, listen_address
 from dapjang.server.children import Child, Children
 from dapjang.tickets.queues import AddressBook
@@ -102,6 +104,8 @@ class Command(BaseCommand):
                 ) from None
         children = Children(serve_children())
         children.start()
+        if quick_model_stored():  # the demo's quick topic model: the slow worker trains the full one
+            routing_retrain_task.delay()
         signal.signal(signal.SIGTERM, _interrupt)
         self._banner(host, port, smtp_host, smtp_port, smtp is not None, password)
         for line in demo.lines() if demo else []:
