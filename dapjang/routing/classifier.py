@@ -58,8 +58,10 @@ from dapjang.routing.features import WordAnalyzer, language_of, mail_text
 
 log = logging.getLogger(__name__)
 
-# Bump when features.py or encoder.py change what a stored model computes (2: subject and body embedded apart).
-FORMAT_VERSION = "routing-2"
+# Bump when features.py or encoder.py change what a stored model computes, or when the shipped training
+# data change enough that every desk should retrain (a stored model of another format is retrained by
+# retrain.py): 2, subject and body embedded apart; 3, topic descriptions' clauses and keywords as examples.
+FORMAT_VERSION = "routing-3"
 # Chosen from the reliability table of cross-validation (bench/README.md): at 0.85 the calibrated
 # model's auto-routed mail is right ~95 % of the time. A desk overrides it per topic
 # (RoutingThreshold) or for all topics (settings.DAPJANG_ROUTING_THRESHOLD).
@@ -116,7 +118,7 @@ class TrainedModel:
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Calibrated topic probabilities of already cleaned texts (features.mail_text), in `topics` order."""
-        logits = np.asarray(self.pipeline.decision_function(list(texts)), dtype=np.float64)
+        logits = _two_columns(np.asarray(self.pipeline.decision_function(list(texts)), dtype=np.float64))
         return _softmax(logits / self.temperature)
 
     def classify(self, subject: str, body: str) -> Prediction:
@@ -133,6 +135,13 @@ def _softmax(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     exp = np.exp(shifted)
     result: npt.NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
     return result
+
+
+def _two_columns(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """One logit column per topic; with two topics scikit-learn returns a single column."""
+    if logits.ndim == 1:
+        return np.stack([-logits / 2, logits / 2], axis=1)
+    return logits
 
 
 def _prediction(topics: list[str], probs: npt.NDArray[np.float64]) -> Prediction:
@@ -175,9 +184,7 @@ def _fit(
 
 def _logits_for(pipeline: Pipeline, texts: list[str], topics: list[str]) -> npt.NDArray[np.float64]:
     """Logits in the global topic order; a topic missing from this fold's training gets the floor."""
-    raw = np.asarray(pipeline.decision_function(texts), dtype=np.float64)
-    if raw.ndim == 1:  # two classes: scikit-learn returns one column
-        raw = np.stack([-raw / 2, raw / 2], axis=1)
+    raw = _two_columns(np.asarray(pipeline.decision_function(texts), dtype=np.float64))
     out = np.full((len(texts), len(topics)), _FLOOR_LOGIT)
     index = {topic: i for i, topic in enumerate(topics)}
     for column, topic in enumerate(pipeline.classes_):
