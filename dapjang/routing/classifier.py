@@ -3,7 +3,8 @@
 The model is a multinomial logistic regression over three views of the customer's own words
 (features.py): character n-grams, words (stemmed English, Korean as spaced or, optionally, kiwipiepy
 morphemes; domain synonyms) and, when the package is installed, a multilingual sentence vector
-(encoder.py). A
+(encoder.py) with, per topic, the mail's similarity to that topic's nearest short ask (an FAQ question,
+a clause or keyword of the topic's description). A
 linear model on these is small enough to train in seconds on a desk's own tickets, to store in a
 database row, and to explain.
 
@@ -58,8 +59,11 @@ from dapjang.routing.features import WordAnalyzer, language_of, mail_text
 
 log = logging.getLogger(__name__)
 
-# Bump when features.py or encoder.py change what a stored model computes (2: subject and body embedded apart).
-FORMAT_VERSION = "routing-2"
+# Bump when features.py or encoder.py change what a stored model computes, or when the shipped training
+# data change enough that every desk should retrain (a stored model of another format is retrained by
+# retrain.py): 2, subject and body embedded apart; 3, topic descriptions' clauses and keywords as examples
+# and the similarity to each topic's nearest short ask (encoder.IntentSimilarity).
+FORMAT_VERSION = "routing-3"
 # Chosen from the reliability table of cross-validation (bench/README.md): at 0.85 the calibrated
 # model's auto-routed mail is right ~95 % of the time. A desk overrides it per topic
 # (RoutingThreshold) or for all topics (settings.DAPJANG_ROUTING_THRESHOLD).
@@ -116,7 +120,7 @@ class TrainedModel:
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Calibrated topic probabilities of already cleaned texts (features.mail_text), in `topics` order."""
-        logits = np.asarray(self.pipeline.decision_function(list(texts)), dtype=np.float64)
+        logits = _two_columns(np.asarray(self.pipeline.decision_function(list(texts)), dtype=np.float64))
         return _softmax(logits / self.temperature)
 
     def classify(self, subject: str, body: str) -> Prediction:
@@ -135,6 +139,13 @@ def _softmax(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return result
 
 
+def _two_columns(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """One logit column per topic; with two topics scikit-learn returns a single column."""
+    if logits.ndim == 1:
+        return np.stack([-logits / 2, logits / 2], axis=1)
+    return logits
+
+
 def _prediction(topics: list[str], probs: npt.NDArray[np.float64]) -> Prediction:
     order = np.argsort(-probs)[:3]
     top3 = [(topics[i], round(float(probs[i]), 4)) for i in order]
@@ -144,7 +155,7 @@ def _prediction(topics: list[str], probs: npt.NDArray[np.float64]) -> Prediction
 # --- training -----------------------------------------------------------------------------------------
 
 
-def _pipeline(options: Options, use_encoder: bool) -> Pipeline:
+def _pipeline(options: Options, use_encoder: bool, asks: Sequence[Example] = ()) -> Pipeline:
     views: list[tuple[str, Any]] = [
         # char_wb: n-grams inside word boundaries, so 환불 in 환불해주세요 and 환불은 share features.
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1)),
@@ -159,25 +170,38 @@ def _pipeline(options: Options, use_encoder: bool) -> Pipeline:
     ]
     if use_encoder:
         views.append(("meaning", encoder.SentenceEmbedding()))
+        if asks:
+            prototypes = [mail_text(e.subject, e.body) for e in asks]
+            views.append(("intents", encoder.IntentSimilarity(prototypes, [e.topic for e in asks])))
     classifier = LogisticRegression(
         C=options.C, class_weight="balanced", solver="newton-cg", max_iter=1000, tol=1e-4
     )
     return Pipeline([("features", FeatureUnion(views)), ("model", classifier)])
 
 
+def _short_asks(examples: Sequence[Example]) -> list[Example]:
+    """The one-line asks among the always-trained examples (FAQ questions, description clauses, keywords):
+    the prototypes of encoder.IntentSimilarity. Whole-description pseudo-mails carry the topic's name
+    as their subject and are left out."""
+    return [e for e in examples if not e.subject.strip() and e.body.strip()]
+
+
 def _fit(
-    options: Options, use_encoder: bool, texts: list[str], labels: list[str], weights: list[float]
+    options: Options,
+    use_encoder: bool,
+    texts: list[str],
+    labels: list[str],
+    weights: list[float],
+    asks: Sequence[Example] = (),
 ) -> Pipeline:
-    pipeline = _pipeline(options, use_encoder)
+    pipeline = _pipeline(options, use_encoder, asks)
     pipeline.fit(texts, labels, model__sample_weight=np.asarray(weights))
     return pipeline
 
 
 def _logits_for(pipeline: Pipeline, texts: list[str], topics: list[str]) -> npt.NDArray[np.float64]:
     """Logits in the global topic order; a topic missing from this fold's training gets the floor."""
-    raw = np.asarray(pipeline.decision_function(texts), dtype=np.float64)
-    if raw.ndim == 1:  # two classes: scikit-learn returns one column
-        raw = np.stack([-raw / 2, raw / 2], axis=1)
+    raw = _two_columns(np.asarray(pipeline.decision_function(texts), dtype=np.float64))
     out = np.full((len(texts), len(topics)), _FLOOR_LOGIT)
     index = {topic: i for i, topic in enumerate(topics)}
     for column, topic in enumerate(pipeline.classes_):
@@ -354,6 +378,7 @@ def _cross_validate(
             [data.texts[i] for i in train] + [data.always_texts[i] for i in keep],
             [labels[i] for i in train] + [data.always[i].topic for i in keep],
             [data.mails[i].weight for i in train] + [data.always[i].weight for i in keep],
+            _short_asks([data.always[i] for i in keep]),
         )
         logits[test] = _logits_for(pipeline, [data.texts[i] for i in test], data.topics)
     truth = np.array([data.topics.index(label) for label in labels])
@@ -418,6 +443,7 @@ def classifier_train(
             data.texts + data.always_texts,
             [e.topic for e in data.mails] + [e.topic for e in data.always],
             [e.weight for e in data.mails] + [e.weight for e in data.always],
+            _short_asks(data.always),
         )
     metrics["seconds"] = round(time.monotonic() - started, 1)
     topics_order = [str(t) for t in pipeline.classes_]

@@ -8,6 +8,7 @@ above all the tickets an agent moved to another queue — are better teachers th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,13 @@ from dapjang.seed import seed_faq, seed_text
 # A pseudo-document written from a topic's description counts for less than a real mail: it is
 # a definition, not a way customers write.
 DESCRIPTION_WEIGHT = 0.5
+# One clause of a description ("반품 회수 접수", "refund timing") names one thing customers ask about, as
+# short as an FAQ question: it counts as much as a mail. A keyword alone is a weaker hint.
+CLAUSE_WEIGHT = 1.0
+KEYWORD_WEIGHT = 0.3
+_CLAUSE_BREAK = re.compile(r"[,，、;]\s*(?:and\s+|or\s+)?", re.I)
+# The closing verb of a Korean description ("…를 담당합니다.") is the same in every topic.
+_KO_CLOSING = re.compile(r"(?:을|를)?\s*(?:담당|접수|처리|안내)(?:합니다|함)\.?\s*$")
 
 
 @dataclass(frozen=True)
@@ -107,11 +115,21 @@ def shipped_faq_questions() -> list[Example]:
     ]
 
 
+def description_clauses(description: str) -> list[str]:
+    """The things a topic's description lists, one by one: its comma-separated clauses."""
+    text = _KO_CLOSING.sub("", description.strip())
+    return [c for c in (part.strip(" .") for part in _CLAUSE_BREAK.split(text)) if len(c) > 1]
+
+
 def topic_documents(topics: list[Topic]) -> list[Example]:
-    """Each topic's name, description and keywords as a pseudo-mail, in Korean and in English.
+    """Each topic's name, description and keywords as pseudo-mails, in Korean and in English.
 
     This is what lets a topic with few examples still claim its vocabulary, and what a desk that
-    adds a topic with a description but no mail yet starts from.
+    adds a topic with a description but no mail yet starts from. Besides the whole description (one
+    pseudo-mail), each clause of it and each keyword is an example of its own: a description lists
+    several intents ("배송 조회, 배송 예정일, 운송장 번호, …"), and averaged into one document each is
+    diluted by the others. Taken apart they teach the model intents that no training mail shows: in
+    cross-validation with whole intents held out, top-1 rose from 69 to 79 % (bench/README.md).
     """
     docs: list[Example] = []
     for topic in topics:
@@ -119,11 +137,19 @@ def topic_documents(topics: list[Topic]) -> list[Example]:
             ("ko", topic.name_ko, topic.description_ko, topic.keywords_ko),
             ("en", topic.name_en, topic.description_en, topic.keywords_en),
         ):
+            group = f"topic:{topic.id}"
             body = "\n".join([description, ", ".join(keywords)]).strip()
             if body or name:
-                docs.append(
-                    Example(name, body, topic.id, lang, weight=DESCRIPTION_WEIGHT, group=f"topic:{topic.id}")
-                )
+                docs.append(Example(name, body, topic.id, lang, weight=DESCRIPTION_WEIGHT, group=group))
+            docs.extend(
+                Example("", clause, topic.id, lang, weight=CLAUSE_WEIGHT, group=group)
+                for clause in description_clauses(description)
+            )
+            docs.extend(
+                Example("", keyword, topic.id, lang, weight=KEYWORD_WEIGHT, group=group)
+                for keyword in keywords
+                if keyword.strip()
+            )
     return docs
 
 

@@ -115,3 +115,54 @@ class SentenceEmbedding(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         norms = np.linalg.norm(centred, axis=1, keepdims=True)
         result: npt.NDArray[np.float32] = centred / np.maximum(norms, 1e-6)
         return result
+
+
+class IntentSimilarity(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """features.mail_text() → per topic, how close the mail comes to that topic's nearest short ask.
+
+    The short asks (prototypes) are the training examples that are one line with no subject: FAQ
+    questions and their paraphrases, and each clause and keyword of a topic's description
+    (data.topic_documents). A mail usually asks one of them in other words; its best cosine to each
+    topic's asks, centred across topics, is a feature a linear model on the mail's own vector cannot
+    form (a maximum over many intents, not a direction). Unlike a nearest-neighbour vote over training
+    mails, which measured worse (bench/README.md), it compares the mail only with what the desk lists
+    as its topics' intents, and the model learns how much to trust it.
+    """
+
+    def __init__(
+        self, prototypes: list[str] | None = None, labels: list[str] | None = None, scale: float = 3.0
+    ):
+        self.prototypes = prototypes
+        self.labels = labels
+        self.scale = scale
+
+    def fit(self, texts: list[str], y: Any = None) -> IntentSimilarity:
+        prototypes = list(self.prototypes or [])
+        self.topics_ = sorted(set(self.labels or []))
+        self.vectors_ = embed_mails(prototypes)
+        self.prototype_topics_ = np.array([self.topics_.index(t) for t in self.labels or []], dtype=np.int64)
+        self.prototype_texts_ = prototypes
+        return self
+
+    def _similarities(self, texts: list[str], leave_out_self: bool) -> npt.NDArray[np.float32]:
+        out = np.zeros((len(texts), len(self.topics_)), dtype=np.float32)
+        if not len(self.vectors_) or not texts:
+            return out
+        sims = embed_mails(texts) @ self.vectors_.T
+        if leave_out_self:  # a training ask must not find itself
+            index = {text: i for i, text in enumerate(self.prototype_texts_)}
+            for row, text in enumerate(texts):
+                if text in index:
+                    sims[row, index[text]] = -1.0
+        for topic in range(len(self.topics_)):
+            columns = self.prototype_topics_ == topic
+            out[:, topic] = sims[:, columns].max(axis=1) if columns.any() else np.nan
+        out = np.where(np.isnan(out), np.nanmean(out, axis=1, keepdims=True), out)
+        result: npt.NDArray[np.float32] = self.scale * (out - out.mean(axis=1, keepdims=True))
+        return result
+
+    def fit_transform(self, texts: list[str], y: Any = None, **_fit_params: Any) -> npt.NDArray[np.float32]:
+        return self.fit(texts, y)._similarities(list(texts), leave_out_self=True)
+
+    def transform(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        return self._similarities(list(texts), leave_out_self=False)

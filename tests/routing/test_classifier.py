@@ -4,7 +4,15 @@ import pytest
 from django.test import override_settings
 
 from dapjang.routing import classifier
-from dapjang.routing.data import Example
+from dapjang.routing.data import (
+    CLAUSE_WEIGHT,
+    DESCRIPTION_WEIGHT,
+    KEYWORD_WEIGHT,
+    Example,
+    Topic,
+    description_clauses,
+    topic_documents,
+)
 from dapjang.routing.models import RoutingModel, RoutingThreshold
 from tests.routing.conftest import FastOptions
 
@@ -162,3 +170,60 @@ def test_default_threshold_comes_from_settings(stored_model: classifier.TrainedM
         assert classifier.route("", "I was charged twice").auto
     with override_settings(DAPJANG_ROUTING_THRESHOLD=1.01):
         assert not classifier.route("", "I was charged twice").auto
+
+
+def test_description_clauses_are_the_listed_intents() -> None:
+    assert description_clauses("배송 조회, 운송장 번호, 해외 배송 문의를 담당합니다.") == [
+        "배송 조회",
+        "운송장 번호",
+        "해외 배송 문의",
+    ]
+    assert description_clauses("Seller applications, advertising proposals, and bulk quotes.") == [
+        "Seller applications",
+        "advertising proposals",
+        "bulk quotes",
+    ]
+    assert description_clauses("") == []
+
+
+def test_an_intent_only_the_description_names_is_learned() -> None:
+    """No mail asks about a tracking number or a tax invoice; only the topics' descriptions name them."""
+    mails = [
+        Example("", text, topic, "ko", group=f"g{i}")
+        for i, (text, topic) in enumerate(
+            [
+                ("택배가 아직 안 왔어요", "shipping"),
+                ("배송이 너무 늦어요", "shipping"),
+                ("카드 결제가 두 번 됐어요", "billing"),
+                ("무통장 입금 계좌 알려주세요", "billing"),
+            ]
+        )
+    ]
+    topics = [
+        Topic(
+            "shipping",
+            "배송",
+            "Shipping",
+            description_ko="배송 조회, 운송장 번호, 분실·지연 문의를 담당합니다.",
+        ),
+        Topic(
+            "billing",
+            "결제",
+            "Billing",
+            description_ko="결제 수단, 이중 결제, 세금계산서 발급 문의를 담당합니다.",
+        ),
+    ]
+    model = classifier.classifier_train(mails, topics=topics, options=FastOptions(), folds=0)
+    assert model.classify("", "운송장 번호 좀 알 수 있을까요").topic == "shipping"
+    assert model.classify("", "세금계산서 발급해 주세요").topic == "billing"
+
+
+def test_each_clause_and_keyword_is_an_example_of_its_topic() -> None:
+    topic = Topic(
+        "returns", "반품", "Returns", description_en="Returns, refund timing.", keywords_en=["money back"]
+    )
+    docs = [(d.subject, d.body, d.weight) for d in topic_documents([topic]) if d.lang == "en"]
+    assert ("Returns", "Returns, refund timing.\nmoney back", DESCRIPTION_WEIGHT) in docs
+    assert ("", "refund timing", CLAUSE_WEIGHT) in docs
+    assert ("", "money back", KEYWORD_WEIGHT) in docs
+    assert {d.group for d in topic_documents([topic])} == {"topic:returns"}

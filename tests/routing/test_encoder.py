@@ -36,3 +36,22 @@ def test_a_mail_is_the_mean_of_its_subject_and_body_vectors() -> None:
     # An empty subject (or body) leaves the other part alone, not averaged with an empty text.
     assert np.allclose(encoder.embed_mails([f"\n{body}"])[0], alone[1], atol=1e-6)
     assert np.allclose(encoder.embed_mails([body])[0], alone[1], atol=1e-6)
+
+
+def test_intent_similarity_points_to_the_topic_of_the_nearest_ask() -> None:
+    asks = ["\n운송장 번호 조회", "\n배송이 늦어요", "\n비밀번호 재설정", "\n환불 처리 기간"]
+    step = encoder.IntentSimilarity(asks, ["shipping", "shipping", "account", "returns"])
+    training = step.fit_transform([*asks, "배송 문의\n택배가 아직 안 왔어요"])
+    assert step.topics_ == ["account", "returns", "shipping"]
+    assert training.shape == (5, 3)
+    # Centred across topics; a training ask does not find itself (the only account ask, in training,
+    # gets no credit for its own topic), while a mail is scored against every ask.
+    assert np.allclose(training.sum(axis=1), 0.0, atol=1e-5)
+    assert training[4].argmax() == 2
+    assert training[2].argmin() == 0
+    assert step.transform(["\n비밀번호 재설정"])[0].argmax() == 0
+    mail = step.transform(
+        ["로그인\n비밀번호를 잊어버려서 로그인이 안 돼요", "Refund\nWhen will my refund arrive?"]
+    )
+    assert mail[0].argmax() == 0
+    assert mail[1].argmax() == 1
