@@ -195,14 +195,14 @@ def _routing_model() -> None:
     """A quick topic model, so mail to the general address is routed from the first minute.
 
     Without the sentence encoder it trains in seconds, not minutes; it routes less well (English
-    most), so `dapjang serve` has its slow-jobs worker train the full model in the background at
-    once (retrain.quick_model_stored), and mail is routed by it a few minutes after the first start.
+    most), so the scheduler has the slow-jobs worker train the full model in the background at
+    once (retrain.retrain_on_start), and mail is routed by it a few minutes after the first start.
     """
     if classifier.stored_model() is None:
         model = classifier.classifier_train(
             shipped_mails(), extra=shipped_faq_questions(), options=classifier.Options(encoder=False), folds=0
         )
-        model.metrics["quick"] = True  # `dapjang serve` has the slow worker train the full one at once
+        model.metrics["quick"] = True  # the scheduler has the slow worker train the full one at once
         classifier.save_model(model, source="demo: seed mail, quick model without the sentence encoder")
 
 

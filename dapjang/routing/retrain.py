@@ -154,11 +154,31 @@ def _retrain(now: datetime) -> dict[str, Any]:
     }
 
 
-def quick_model_stored() -> bool:
-    """Is the newest model a quick one (trained without the sentence encoder, as the demo's is)
-    while the encoder is installed? Then a full training is due now, not at the next scheduled run."""
-    metrics = RoutingModel.objects.order_by("-created_at", "-id").values_list("metrics", flat=True).first()
-    return bool(metrics and metrics.get("quick")) and encoder.encoder_available()
+def retrain_due_now() -> str:
+    """Why the classifier should be trained at once rather than at the next scheduled run ("" if not):
+    no model stored (a new desk), the newest made by another model format (an upgrade changed the
+    features, so it cannot be loaded and mail is not routed by content until then), or a quick one
+    trained without the sentence encoder while the encoder is installed (the demo's)."""
+    newest = RoutingModel.objects.order_by("-created_at", "-id").values_list("format", "metrics").first()
+    if newest is None:
+        return "no model"
+    if newest[0] != classifier.model_format():
+        return f"model format {newest[0]}"
+    if newest[1] and newest[1].get("quick") and encoder.encoder_available():
+        return "quick model"
+    return ""
+
+
+def retrain_on_start() -> str:
+    """Queues a training for the slow worker when one is due at once (the scheduler calls it on start,
+    so the daily schedule's first run, a day later, is not the first model); returns the reason."""
+    from dapjang.routing.tasks import routing_retrain_task
+
+    reason = retrain_due_now()
+    if reason:
+        log.info("routing model: %s, training one now", reason)
+        routing_retrain_task.delay()
+    return reason
 
 
 def train_with_examples(

@@ -28,6 +28,9 @@ class Child:
     proc: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     started_at: float = 0.0
+    # Seconds a stop waits for the current job; None: as long as the others. A training is
+    # disposable (the next start or scheduled run does it again), a person's Ctrl-C is not.
+    stop_timeout: float | None = None
 
     def start(self) -> None:
         command = [sys.executable, "-m", "dapjang.cli", *self.args]
@@ -73,12 +76,14 @@ class Children:
         for child in self.children:
             if child.proc is not None and child.proc.poll() is None:
                 child.proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for child in self.children:
+        asked = time.monotonic()
+        deadline = asked + timeout
+        for child in sorted(self.children, key=lambda c: c.stop_timeout is None):
             if child.proc is None:
                 continue
+            until = deadline if child.stop_timeout is None else min(deadline, asked + child.stop_timeout)
             try:
-                child.proc.wait(max(0.1, deadline - time.monotonic()))
+                child.proc.wait(max(0.1, until - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.proc.kill()
                 child.proc.wait()

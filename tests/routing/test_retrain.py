@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +23,9 @@ from dapjang.routing.models import RoutingModel, TrainingExample, TrainingLease
 from dapjang.routing.retrain import (
     RETRAIN_LEASE,
     harvest_resolved,
-    quick_model_stored,
+    retrain_due_now,
     retrain_if_due,
+    retrain_on_start,
     stored_examples,
 )
 from dapjang.tickets.models import Article, Ticket
@@ -141,12 +146,24 @@ def test_a_quick_model_is_replaced_by_a_full_one_at_once(
     db: None, fresh_process: None, no_folds: None
 ) -> None:
     """The demo stores a model trained without the sentence encoder so that it starts in seconds;
-    `dapjang serve` then asks the slow worker for the full one rather than wait for new examples."""
-    assert not quick_model_stored()
+    the scheduler then asks the slow worker for the full one rather than wait for new examples."""
     retrain_if_due()
+    assert retrain_due_now() == ""
     RoutingModel.objects.update(metrics={"quick": True})
-    assert quick_model_stored() and retrain_if_due()["trained"] is True
-    assert not quick_model_stored() and retrain_if_due()["trained"] is False
+    assert retrain_due_now() == "quick model" and retrain_if_due()["trained"] is True
+    assert retrain_due_now() == "" and retrain_if_due()["trained"] is False
+
+
+def test_the_scheduler_trains_at_start_when_routing_cannot_wait_a_day(
+    db: None, fresh_process: None, no_folds: None
+) -> None:
+    # Tests run jobs inline (tests/settings.py): the queued training runs here, as the slow worker would.
+    assert retrain_on_start() == "no model"  # a new desk
+    assert RoutingModel.objects.count() == 1
+    RoutingModel.objects.update(format="routing-2/sklearn-1.0")  # an upgrade changed the features
+    assert retrain_on_start() == "model format routing-2/sklearn-1.0"
+    assert RoutingModel.objects.count() == 2 and classifier.stored_model() is not None
+    assert retrain_on_start() == "" and RoutingModel.objects.count() == 2
 
 
 def test_while_another_worker_trains_a_second_run_does_nothing(
@@ -169,6 +186,25 @@ def test_a_lease_whose_holder_died_runs_out(db: None, fresh_process: None, no_fo
     )
     assert retrain_if_due()["trained"] is True
     assert not lease_free(RETRAIN_LEASE, "gone:1234:x")  # its old holder cannot free the new claim
+
+
+def test_a_holder_gone_from_this_machine_frees_the_lease_at_once(db: None) -> None:
+    """`dapjang serve` stopped in the middle of a training: the next start need not wait 30 minutes."""
+    dead = f"{socket.gethostname()[:60]}:{_pid_of_ended()}:x"
+    until = timezone.now() + timedelta(minutes=20)
+    TrainingLease.objects.create(name=RETRAIN_LEASE, holder=dead, until=until)
+    assert lease_take(RETRAIN_LEASE) is not None
+    alive = f"{socket.gethostname()[:60]}:{os.getpid()}:x"
+    elsewhere = f"another-host:{_pid_of_ended()}:x"
+    for holder in (alive, elsewhere):  # a live holder here, or any holder on another machine, keeps it
+        TrainingLease.objects.filter(name=RETRAIN_LEASE).update(holder=holder, until=until)
+        assert lease_take(RETRAIN_LEASE) is None
+
+
+def _pid_of_ended() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 def test_a_training_that_fails_frees_the_lease(db: None, monkeypatch: pytest.MonkeyPatch) -> None:

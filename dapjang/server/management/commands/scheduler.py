@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from dapjang.celery import app
+from dapjang.routing.retrain import retrain_on_start
 from dapjang.server.watchers import mailbox_watcher
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--loglevel", default="WARNING")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        retrain_on_start()  # a new desk, an upgraded model format or the demo's quick model
         stop = threading.Event()
         watcher = None if opts["no_imap"] else mailbox_watcher(stop)
         try:

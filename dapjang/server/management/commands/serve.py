@@ -21,11 +21,11 @@ from dapjang.demo.load import DemoError, demo_load
 from dapjang.env import env_str
 from dapjang.mail.smtpd import smtpd_controller
 from dapjang.mail.sweeper import sweep
-from dapjang.routing.retrain import quick_model_stored
-from dapjang.routing.tasks import routing_retrain_task
 from dapjang.server.bootstrap import desk_bootstrap, listen_address
 from dapjang.server.children import Child, Children
 from dapjang.tickets.queues import AddressBook
+
+TRAINER_STOP_SECONDS = 3.0  # a stop cuts a training short; the scheduler's next start does it again
 
 
 def serve_children() -> list[Child]:
@@ -55,6 +55,7 @@ def serve_children() -> list[Child]:
                 "--max-tasks-per-child",
                 "1",
             ],
+            stop_timeout=TRAINER_STOP_SECONDS,
         ),
         Child("scheduler", ["scheduler"]),
     ]
@@ -104,8 +105,6 @@ class Command(BaseCommand):
                 ) from None
         children = Children(serve_children())
         children.start()
-        if quick_model_stored():  # the demo's quick topic model: the slow worker trains the full one
-            routing_retrain_task.delay()
         signal.signal(signal.SIGTERM, _interrupt)
         self._banner(host, port, smtp_host, smtp_port, smtp is not None, password)
         for line in demo.lines() if demo else []:
