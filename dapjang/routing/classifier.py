@@ -4,8 +4,9 @@ The model is a multinomial logistic regression over three views of the customer'
 (features.py): character n-grams, words (stemmed English, Korean as spaced or, optionally, kiwipiepy
 morphemes; domain synonyms; a shared token for words of anger and of praise) and, when the package is
 installed, a multilingual sentence vector (encoder.py) with, per topic, the mail's similarity to that
-topic's nearest short ask (an FAQ question, a clause or keyword of the topic's description). A linear model on these is small enough to train in seconds on a desk's own tickets, to store in a
-database row, and to explain.
+topic's nearest short ask (an FAQ question, a clause or keyword of the topic's description). A linear
+model on these is small enough to train in seconds on a desk's own tickets, to store in a database row,
+and to explain.
 
 Confidence must mean what it says — `0.9` should be right nine times in ten — because the desk sets
 one threshold above which mail is routed without a person. Raw logistic-regression probabilities
