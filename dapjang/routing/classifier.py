@@ -2,11 +2,11 @@
 
 The model is a multinomial logistic regression over three views of the customer's own words
 (features.py): character n-grams, words (stemmed English, Korean as spaced or, optionally, kiwipiepy
-morphemes; domain synonyms) and, when the package is installed, a multilingual sentence vector
-(encoder.py) with, per topic, the mail's similarity to that topic's nearest short ask (an FAQ question,
-a clause or keyword of the topic's description). A
-linear model on these is small enough to train in seconds on a desk's own tickets, to store in a
-database row, and to explain.
+morphemes; domain synonyms; a shared token for words of anger and of praise) and, when the package is
+installed, a multilingual sentence vector (encoder.py) with, per topic, the mail's similarity to that
+topic's nearest short ask (an FAQ question, a clause or keyword of the topic's description). A linear
+model on these is small enough to train in seconds on a desk's own tickets, to store in a database row,
+and to explain.
 
 Confidence must mean what it says — `0.9` should be right nine times in ten — because the desk sets
 one threshold above which mail is routed without a person. Raw logistic-regression probabilities
@@ -62,8 +62,9 @@ log = logging.getLogger(__name__)
 # Bump when features.py or encoder.py change what a stored model computes, or when the shipped training
 # data change enough that every desk should retrain (a stored model of another format is retrained by
 # retrain.py): 2, subject and body embedded apart; 3, topic descriptions' clauses and keywords as examples
-# and the similarity to each topic's nearest short ask (encoder.IntentSimilarity).
-FORMAT_VERSION = "routing-3"
+# and the similarity to each topic's nearest short ask (encoder.IntentSimilarity); 4, tone tokens among the
+# words (features.tone_tokens).
+FORMAT_VERSION = "routing-4"
 # Chosen from the reliability table of cross-validation (bench/README.md): at 0.85 the calibrated
 # model's auto-routed mail is right ~95 % of the time. A desk overrides it per topic
 # (RoutingThreshold) or for all topics (settings.DAPJANG_ROUTING_THRESHOLD).

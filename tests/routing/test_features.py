@@ -63,3 +63,14 @@ def test_subject_and_body_stay_apart() -> None:
     assert split_mail_text(text) == ("배송 문의", "택배가 아직 안 왔어요")
     assert split_mail_text(mail_text("", "환불해주세요")) == ("", "환불해주세요")
     assert split_mail_text("no break at all") == ("", "no break at all")
+
+
+def test_tone_words_share_a_token_in_both_languages() -> None:
+    """Complaint and opinion are queues of stance: anger and praise words each add one shared token."""
+    analyzer = WordAnalyzer(morphemes=False)
+    assert analyzer(mail_text("정말 최악이네요", "어이없어서 글 남깁니다")).count("tone:anger") == 2
+    assert "tone:anger" in analyzer(mail_text("", "This is unacceptable."))
+    assert "tone:praise" in analyzer(mail_text("", "기사님이 너무 친절하셨어요"))
+    assert "tone:praise" in analyzer(mail_text("Kudos", "The driver was amazing"))
+    neutral = analyzer(mail_text("배송 문의", "택배가 아직 안 왔어요. Where is my parcel?"))
+    assert not [t for t in neutral if t.startswith("tone:")]
