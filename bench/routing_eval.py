@@ -46,7 +46,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dapjang.settings")
 
 import numpy as np
 
-from dapjang.routing import classifier
+from dapjang.routing import classifier, scores
 from dapjang.routing.data import (
     Example,
     load_jsonl,
@@ -71,15 +71,15 @@ def log(message: str) -> None:
 
 
 def score(topics: list[str], probs: np.ndarray, truth: list[str], langs: list[str]) -> dict[str, Any]:
-    summary = classifier.summarise(topics, probs, truth, langs)
+    summary = scores.summarise(topics, probs, truth, langs)
     predicted = np.array([topics[i] for i in probs.argmax(axis=1)])
     correct = predicted == np.array(truth)
     confidence = probs.max(axis=1)
     lang_arr = np.array(langs)
-    summary["curve"] = classifier.precision_curve(confidence, correct, THRESHOLDS)
+    summary["curve"] = scores.precision_curve(confidence, correct, THRESHOLDS)
     for lang, block in summary["by_language"].items():
         mask = lang_arr == lang
-        block["curve"] = classifier.precision_curve(confidence[mask], correct[mask], THRESHOLDS)
+        block["curve"] = scores.precision_curve(confidence[mask], correct[mask], THRESHOLDS)
     return summary
 
 

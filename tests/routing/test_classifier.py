@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from dapjang.routing import classifier
+from dapjang.routing import classifier, scores
 from dapjang.routing.data import (
     CLAUSE_WEIGHT,
     DESCRIPTION_WEIGHT,
@@ -76,7 +76,7 @@ def test_coverage_at_precision() -> None:
 
     confidence = np.array([0.99, 0.9, 0.8, 0.7])
     correct = np.array([True, True, False, True])
-    assert classifier.coverage_at(confidence, correct, 0.95) == {"coverage": 0.5, "threshold": 0.9}
+    assert scores.coverage_at(confidence, correct, 0.95) == {"coverage": 0.5, "threshold": 0.9}
 
 
 # --- the stored model ---------------------------------------------------------------------------------
