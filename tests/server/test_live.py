@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 
 from tests.builders import build_mail
 from tests.conftest import SinkHandler
@@ -37,18 +36,6 @@ SUPPORT = "support@dapjang.local"
 # These tests pick their databases themselves (SQLite and PostgreSQL desks of their own), so the
 # suite's second run, on PostgreSQL, would only repeat them.
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="run once, in the SQLite pass")
-
-
-@pytest.fixture
-def relay() -> Iterator[tuple[SinkHandler, str]]:
-    """Our outbound relay: a real SMTP server that records what it is given."""
-    handler = SinkHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield handler, f"smtp://127.0.0.1:{controller.port}"
-    finally:
-        controller.stop()
 
 
 def _mail(n: int, subject: str = "환불 문의") -> bytes:

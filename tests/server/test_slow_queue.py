@@ -7,11 +7,9 @@ import os
 import signal
 import smtplib
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from dapjang.celery import DEFAULT_QUEUE, SLOW_QUEUE, app
 from dapjang.server.management.commands.serve import serve_children
@@ -42,17 +40,6 @@ def test_serve_runs_a_worker_for_mail_and_one_for_the_slow_queue() -> None:
     assert trainer[:3] == ["worker", "--queues", SLOW_QUEUE]
     assert trainer[trainer.index("--concurrency") + 1] == "1"
     assert children["scheduler"] == ["scheduler"]
-
-
-@pytest.fixture
-def relay() -> Iterator[tuple[SinkHandler, str]]:
-    handler = SinkHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield handler, f"smtp://127.0.0.1:{controller.port}"
-    finally:
-        controller.stop()
 
 
 def _listening(port: int) -> bool:
