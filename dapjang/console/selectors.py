@@ -61,14 +61,17 @@ def trail_of(ticket: Ticket) -> list[TrailLine]:
     labels = _field_labels()
     events = list(ticket.events.select_related("actor").order_by("created_at", "id"))
     slugs = {e.old for e in events if e.field == "queue"} | {e.new for e in events if e.field == "queue"}
-    queues = dict(Queue.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    # The router's notes name topics, not the queues moved between: then every queue's name, in one query.
+    named = (
+        Queue.objects.all()
+        if any(e.field == "routing" for e in events)
+        else Queue.objects.filter(slug__in=slugs)
+    )
+    queues = dict(named.values_list("slug", "name"))
     emails = {e.old for e in events if e.field == "assignee"} | {
         e.new for e in events if e.field == "assignee"
     }
     names = dict(Agent.objects.filter(user__email__in=emails - {""}).values_list("user__email", "name"))
-    topic_names = (
-        dict(Queue.objects.values_list("slug", "name")) if any(e.field == "routing" for e in events) else {}
-    )
 
     def shown(event: TicketEvent, value: str) -> str:
         if event.field == "status":
@@ -82,7 +85,7 @@ def trail_of(ticket: Ticket) -> list[TrailLine]:
         if event.field in {"reply", "note"}:
             return ""  # the article id: the article itself is in the conversation
         if event.field == "routing":
-            return routing_shown(value, topic_names)
+            return routing_shown(value, queues)
         return value
 
     return [

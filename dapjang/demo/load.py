@@ -208,17 +208,38 @@ def _routing_model() -> None:
 
 def _mail_bytes(mail: cast.DemoMail, *, when: datetime, in_reply_to: str = "", body: str = "") -> bytes:
     row = mail.row
+    return _message(
+        sender=(mail.name, mail.email),
+        to=_address(row["topic"]),
+        subject=f"Re: {row['subject']}" if in_reply_to else row["subject"],
+        body=body or row["body"],
+        when=when,
+        local_id=row["id"] + ("-again" if in_reply_to else ""),
+        in_reply_to=in_reply_to,
+    )
+
+
+def _message(
+    *,
+    sender: tuple[str, str],
+    to: str,
+    subject: str,
+    body: str,
+    when: datetime,
+    local_id: str,
+    in_reply_to: str = "",
+) -> bytes:
+    """A customer's mail as it would arrive, with a demo Message-ID (demo_remove finds them by it)."""
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = formataddr((mail.name, mail.email))
-    msg["To"] = _address(row["topic"])
-    msg["Subject"] = f"Re: {row['subject']}" if in_reply_to else row["subject"]
+    msg["From"] = formataddr(sender)
+    msg["To"] = to
+    msg["Subject"] = subject
     msg["Date"] = format_datetime(when)
-    suffix = "-again" if in_reply_to else ""
-    msg["Message-ID"] = f"<{MESSAGE_ID_PREFIX}{row['id']}{suffix}@hanbit.example>"
+    msg["Message-ID"] = f"<{MESSAGE_ID_PREFIX}{local_id}@hanbit.example>"
     if in_reply_to:
         msg["In-Reply-To"] = f"<{in_reply_to}>"
         msg["References"] = f"<{in_reply_to}>"
-    msg.set_content(body or row["body"])
+    msg.set_content(body)
     return msg.as_bytes()
 
 
@@ -252,14 +273,15 @@ def _feed_general_mail() -> None:
     now = timezone.now().replace(microsecond=0)
     for index, (name, email, subject, body) in enumerate(cast.GENERAL_MAILS):
         when = now - timedelta(minutes=40 - 20 * index)
-        msg = EmailMessage(policy=SMTP)
-        msg["From"] = formataddr((name, email))
-        msg["To"] = f"support@{settings.DAPJANG_MAIL_DOMAIN}"
-        msg["Subject"] = subject
-        msg["Date"] = format_datetime(when)
-        msg["Message-ID"] = f"<{MESSAGE_ID_PREFIX}general-{index}@hanbit.example>"
-        msg.set_content(body)
-        result = ingest(msg.as_bytes(), channel="smtp", ctx=ctx, envelope_from=email, source="demo")
+        data = _message(
+            sender=(name, email),
+            to=f"support@{settings.DAPJANG_MAIL_DOMAIN}",
+            subject=subject,
+            body=body,
+            when=when,
+            local_id=f"general-{index}",
+        )
+        result = ingest(data, channel="smtp", ctx=ctx, envelope_from=email, source="demo")
         if result.ticket is None:
             raise DemoError(f"demo mail to support@ became no ticket: {result.outcome} {result.reason}")
         _backdate(Ticket.objects.get(number=result.ticket), when)

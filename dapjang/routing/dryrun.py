@@ -8,6 +8,7 @@ runs (rules.rules_evaluate), shown condition by condition.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dapjang.routing.rules import Facts, Outcome, Verdict, enabled_rules, rules_evaluate
@@ -74,14 +75,21 @@ def dry_run_lines(run: DryRun) -> list[str]:
     if not outcome.fired:
         lines.append("no rule fires / 적용되는 규칙이 없습니다")
     else:
-        parts = []
-        if outcome.queue is not None:
-            parts.append(f"queue={outcome.queue.slug}")
-        if outcome.priority is not None:
-            parts.append(f"priority={outcome.priority}")
-        if outcome.tags:
-            parts.append(f"tags={','.join(outcome.tags)}")
-        if outcome.segment:
-            parts.append(f"segment={outcome.segment}")
+        queue = outcome.queue.slug if outcome.queue is not None else None
+        parts = actions_text(queue, outcome.priority, outcome.tags, outcome.segment)
         lines.append("would apply / 적용 결과: " + " ".join(parts))
     return lines
+
+
+def actions_text(queue: str | None, priority: int | None, tags: Sequence[str], segment: str) -> list[str]:
+    """`queue=… priority=… tags=a,b segment=…`: what a rule sets, or what the rules together would."""
+    parts = []
+    if queue is not None:
+        parts.append(f"queue={queue}")
+    if priority is not None:
+        parts.append(f"priority={priority}")
+    if tags:
+        parts.append(f"tags={','.join(tags)}")
+    if segment:
+        parts.append(f"segment={segment}")
+    return parts

@@ -127,14 +127,9 @@ def retrain_if_due(*, now: datetime | None = None) -> dict[str, Any]:
 
 def _retrain(now: datetime) -> dict[str, Any]:
     harvested = harvest_resolved()
-    newest = (
-        RoutingModel.objects.order_by("-created_at", "-id")
-        .values_list("created_at", "metrics", "format")
-        .first()
-    )
     fresh = None
-    quick = newest is not None and bool(newest[1].get("quick")) and encoder.encoder_available()
-    if newest is not None and newest[2] == classifier.model_format() and not quick:
+    if not retrain_due_now():  # a usable full model exists: train only if examples came since
+        newest = RoutingModel.objects.order_by("-created_at", "-id").values_list("created_at", "metrics")[0]
         # Examples stored while the last model was training are newer than its start, not its row.
         until = parse_datetime(str(newest[1].get("examples_until", ""))) or newest[0]
         fresh = TrainingExample.objects.filter(created_at__gt=until).count()

@@ -63,31 +63,28 @@ def _holding_due(policy: SlaPolicy, where: Q, now: datetime, batch: int) -> list
     "due no later than now + `lead` business minutes": one range on the due index.
     """
     horizon = add_business_minutes(now, policy.holding_lead_minutes, policy.calendar())
-    rows = Ticket.objects.filter(
-        where,
-        status__in=RUNNING,
-        due_at__lte=horizon,
-        holding_sent_at__isnull=True,
-        first_response_at__isnull=True,
-        auto_answered_at__isnull=True,
-    ).order_by("due_at", "id")
+    rows = Ticket.objects.filter(where, unheld(), status__in=RUNNING, due_at__lte=horizon).order_by(
+        "due_at", "id"
+    )
     return list(rows.values_list("id", flat=True)[:batch])
 
 
 def _holding_one(ticket_id: int, policy: SlaPolicy, book: AddressBook, now: datetime) -> str | None:
     with transaction.atomic():
-        claimed = Ticket.objects.filter(
-            id=ticket_id,
-            status__in=RUNNING,
-            holding_sent_at__isnull=True,
-            first_response_at__isnull=True,
-            auto_answered_at__isnull=True,
-        ).update(holding_sent_at=now)
+        claimed = Ticket.objects.filter(unheld(), id=ticket_id, status__in=RUNNING).update(
+            holding_sent_at=now
+        )
         if claimed != 1:
             return None
         ticket = Ticket.objects.select_related("queue", "customer").get(id=ticket_id)
         holding_send(ticket, policy, book=book, now=now)
         return ticket.number
+
+
+def unheld() -> Q:
+    """Tickets that may still get their one holding reply: none sent yet, and nobody (an agent or the
+    FAQ) has answered."""
+    return Q(holding_sent_at__isnull=True, first_response_at__isnull=True, auto_answered_at__isnull=True)
 
 
 def unescalated() -> Q:

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dapjang.routing.dryrun import dry_run_lines, rules_dry_run
+from dapjang.routing.dryrun import actions_text, dry_run_lines, rules_dry_run
 from dapjang.routing.models import Rule
 from dapjang.routing.rules import split_list
 from dapjang.tickets.models import Queue, Ticket
@@ -51,15 +51,8 @@ def _list(command: BaseCommand) -> None:
         command.stdout.write("no rules yet / 규칙이 없습니다")
     for rule in rules:
         state = "on" if rule.enabled else "off"
-        actions = []
-        if rule.queue is not None:
-            actions.append(f"queue={rule.queue.slug}")
-        if rule.priority is not None:
-            actions.append(f"priority={rule.priority}")
-        if rule.tags:
-            actions.append(f"tags={rule.tags}")
-        if rule.set_segment:
-            actions.append(f"segment={rule.set_segment}")
+        queue = rule.queue.slug if rule.queue is not None else None
+        actions = actions_text(queue, rule.priority, split_list(rule.tags), rule.set_segment)
         actions.append("stop" if rule.stop else "continue")
         command.stdout.write(f"{rule.position}\t{state}\t{rule.name}\t{' '.join(actions)}")
 
