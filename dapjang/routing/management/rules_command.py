@@ -52,7 +52,7 @@ def _list(command: BaseCommand) -> None:
     for rule in rules:
         state = "on" if rule.enabled else "off"
         queue = rule.queue.slug if rule.queue is not None else None
-        actions = actions_text(queue, rule.priority, split_list(rule.tags), rule.set_segment)
+        actions = actions_text(queue, rule.priority, [rule.tags] if rule.tags else [], rule.set_segment)
         actions.append("stop" if rule.stop else "continue")
         command.stdout.write(f"{rule.position}\t{state}\t{rule.name}\t{' '.join(actions)}")
 
