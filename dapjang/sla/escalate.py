@@ -64,6 +64,12 @@ def ticket_escalate(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list
     """
     which = missed_target(ticket)
     missed = breach_key(ticket, now=now)
+    # A sweep that did not run for days, or a ticket nobody answered past its resolution target, has
+    # missed both promises at once. The resolution miss gets no notice of its own later (this claim's
+    # `escalated_at` is after it), so this one names it.
+    resolution_missed = bool(
+        which == "first" and ticket.resolution_due_at is not None and ticket.resolution_due_at < now
+    )
     targets = escalation_targets(ticket.queue_id)
     queue = ticket.queue
     calendar = policy.calendar()
@@ -78,6 +84,9 @@ def ticket_escalate(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list
             "queue_name": queue.name,
             "target": texts.TARGET[which][language],
             "due": texts.when_text(ticket.due_at or now, calendar.tz, language, now=now),
+            "also_missed": texts.when_text(ticket.resolution_due_at, calendar.tz, language, now=now)
+            if resolution_missed and ticket.resolution_due_at
+            else "",
             "customer": str(customer) if customer else "-",
             "assignee": ticket.assignee.email
             if ticket.assignee_id and ticket.assignee
@@ -112,6 +121,7 @@ def ticket_escalate(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list
             data=automatic_mail_bytes(auto),
         )
         told.append(agent.user.email)
-    summary = f"escalated ({which} target missed) to {', '.join(told) or 'nobody: no lead or admin'}"
+    targets_missed = f"{which} and resolution targets" if resolution_missed else f"{which} target"
+    summary = f"escalated ({targets_missed} missed) to {', '.join(told) or 'nobody: no lead or admin'}"
     TicketEvent.objects.create(ticket=ticket, actor=None, field="sla", old="", new=summary[:300])
     return told

@@ -49,7 +49,8 @@ ESCALATION = {
         "[#{{ ticket_number }}] 답변 기한 초과 ({{ target }}): {{ subject }}",
         """{{ lead_name }}님,
 
-{{ queue_name }} 큐의 문의 #{{ ticket_number }}이(가) {{ target }} 기한({{ due }})을 넘겼습니다.
+{{ queue_name }} 큐의 문의 #{{ ticket_number }}이(가) {{ target }} 기한({{ due }})을 넘겼습니다.{% if also_missed %}
+해결 기한({{ also_missed }})도 이미 지났습니다.{% endif %}
 
 고객: {{ customer }}
 담당자: {{ assignee }}
@@ -63,7 +64,8 @@ ESCALATION = {
         "[#{{ ticket_number }}] Reply target missed ({{ target }}): {{ subject }}",
         """Dear {{ lead_name }},
 
-Ticket #{{ ticket_number }} in the queue {{ queue_name }} has passed its {{ target }} target ({{ due }}).
+Ticket #{{ ticket_number }} in the queue {{ queue_name }} has passed its {{ target }} target ({{ due }}).{% if also_missed %}
+Its resolution target ({{ also_missed }}) has passed too.{% endif %}
 
 Customer: {{ customer }}
 Assignee: {{ assignee }}

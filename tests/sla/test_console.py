@@ -52,6 +52,30 @@ def test_an_overdue_ticket_says_so_with_the_holding_reply_and_escalation(
     assert seoul(2026, 11, 24, 10, 0) == clock.now
 
 
+def trail(sla_desk: SlaDesk, number: str, language: str) -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(sla_desk.agent.user)
+    html = client.get(f"/t/{number}/").content.decode()
+    return html.split('id="trail"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_trail_says_in_the_agents_language_which_promise_was_missed_and_who_was_told(
+    clock: Clock, mail_in: Any, sla_desk: SlaDesk
+) -> None:
+    ticket = mail_in()  # Monday 10:00: first response 18:00, resolution Wednesday 16:00
+    clock.set(2026, 11, 23, 16, 30)
+    sla_sweep()
+    clock.set(2026, 11, 26, 10, 0)  # the sweep was down until both targets had passed
+    sla_sweep()
+    korean = trail(sla_desk, ticket.number, "ko")
+    assert "보류 안내 메일 보냄: 2026-11-24 17:00까지 답변 예정" in korean
+    assert "첫 답변·해결 기한 초과, 정팀장에게 알림" in korean
+    assert "lead@shop.example" not in korean and "escalated (" not in korean
+    english = trail(sla_desk, ticket.number, "en")
+    assert "first response and resolution target missed; told 정팀장" in english
+    assert "holding reply sent: an answer promised by 2026-11-24 17:00" in english
+
+
 def test_business_time_reads_in_hours_and_minutes() -> None:
     assert business_time_text(None) == ""
     with translation.override("en"):

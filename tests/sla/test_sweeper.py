@@ -160,6 +160,32 @@ def test_each_missed_target_is_escalated_once_and_a_late_reopening_is_a_new_brea
     assert Outbox.objects.filter(kind="notification").count() == 3
 
 
+def test_a_sweep_that_missed_both_targets_names_both_in_its_one_notice(
+    clock: Clock, mail_in: Any, sla_desk: SlaDesk
+) -> None:
+    ticket = mail_in()  # Monday 10:00: first 18:00, resolution Wednesday 16:00
+    clock.set(2026, 11, 26, 10, 0)  # the scheduler was down until Thursday morning
+    assert sla_sweep()["escalated"] == [ticket.number]
+    (notice,) = Outbox.objects.filter(kind="notification")
+    assert "첫 답변" in notice.subject
+    assert "해결 기한(11월 25일(수) 16:00" in body_of(notice)
+    (event,) = TicketEvent.objects.filter(ticket=ticket, field="sla", new__startswith="escalated")
+    assert event.new.startswith("escalated (first and resolution targets missed)")
+    # Answered now, its resolution target is already past and already told: no second notice.
+    ticket_reply(ticket, sla_desk.agent, "확인 중입니다.", status_after=Ticket.Status.OPEN)
+    play(clock, seoul(2026, 11, 27, 10, 0))
+    assert Outbox.objects.filter(kind="notification").count() == 1
+
+
+def test_a_notice_for_a_first_response_alone_does_not_speak_of_the_resolution(
+    clock: Clock, mail_in: Any, sla_desk: SlaDesk
+) -> None:
+    mail_in()
+    play(clock, seoul(2026, 11, 24, 10, 0))
+    (notice,) = Outbox.objects.filter(kind="notification")
+    assert "해결 기한" not in body_of(notice)
+
+
 def test_a_vip_hears_sooner_and_is_escalated_sooner(clock: Clock, mail_in: Any) -> None:
     known_customer(Customer.Segment.VIP)
     ticket = mail_in()  # Monday 10:00: due 14:00 instead of 18:00

@@ -21,8 +21,8 @@ from dapjang.console.selectors import (
     conversation_of,
     customer_panel,
     snippets_for,
-    trail_of,
 )
+from dapjang.console.trail import trail_of
 from dapjang.tickets.models import Ticket
 from dapjang.tickets.services import ActionRefused, signature_of, ticket_change
 
