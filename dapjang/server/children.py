@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 log = logging.getLogger("dapjang.server.children")
 
 RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+TRAINER_STOP_SECONDS = 3.0  # a stop cuts a training short; the scheduler's next start does it again
 
 
 @dataclass
@@ -36,6 +37,22 @@ class Child:
         command = [sys.executable, "-m", "dapjang.cli", *self.args]
         self.proc = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 - our own command
         self.started_at = time.monotonic()
+
+
+def trainer_child() -> Child:
+    """The worker of the slow queue (retraining the routing classifier, minutes a job).
+
+    In a worker that also processes mail, a training would hold back every new mail for minutes:
+    so `serve`, and a `dapjang worker` asked for both queues, give the slow queue a worker process of
+    its own. One job at a time (the training lease stops a second one anyway), in a fresh process per
+    job (prefork, one task per child), so the gigabyte a training may take is given back when it ends
+    instead of staying with an idle worker. It is the same Celery machinery and queues as a large
+    site (no code path of its own); a training cut short by a stop is simply done by the next run.
+    """
+    from dapjang.celery import SLOW_QUEUE
+
+    args = ["worker", "--queues", SLOW_QUEUE, "--pool", "prefork", "--concurrency", "1"]
+    return Child("trainer", [*args, "--max-tasks-per-child", "1"], stop_timeout=TRAINER_STOP_SECONDS)
 
 
 @dataclass

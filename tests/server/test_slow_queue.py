@@ -1,5 +1,6 @@
-"""Retraining never holds back mail: it has a Celery queue of its own and, in `dapjang serve`, a worker
-of its own, so a new mail is processed and acknowledged while a training runs."""
+"""Retraining never holds back mail: it has a Celery queue of its own and, in `dapjang serve` and in a
+plain `dapjang worker`, a worker process of its own, so a new mail is processed and acknowledged while
+a training runs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import smtplib
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,49 @@ def test_serve_acknowledges_new_mail_while_the_classifier_retrains(
             stop(
                 proc, signal.SIGKILL
             )  # the training would keep a clean stop waiting; test_live stops cleanly
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="run once, in the SQLite pass")
+def test_a_plain_worker_takes_the_slow_queue_in_a_process_of_its_own_and_stops_it(
+    tmp_path: Path, relay: tuple[SinkHandler, str]
+) -> None:
+    """Pieces run apart (docs/operations.md): `dapjang worker` with its default queues, both."""
+    sink, relay_url = relay
+    with child_desk(tmp_path) as desk:
+        desk.run("shell", "-c", RETRAIN_QUEUED)
+        smtp = free_port()
+        env = {"DAPJANG_OUTBOUND_SMTP": relay_url, "DAPJANG_FAULTS": "retrain=sleep120"}
+        listener = desk.start("smtpd", "--listen", f"127.0.0.1:{smtp}", **env)
+        worker = desk.start("worker", **env)
+        try:
+            training = "SELECT holder FROM routing_traininglease WHERE until IS NOT NULL"
+            holder = wait_for(
+                lambda: desk.scalar(training), what="the worker's trainer to start the retraining"
+            )
+            trainer_pid = int(str(holder).split(":")[1])
+            assert trainer_pid != worker.pid
+            wait_for(lambda: _listening(smtp), what="smtpd to listen")
+            with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
+                client.sendmail(
+                    "customer@example.com", ["support@dapjang.local"], build_mail(to="support@dapjang.local")
+                )
+            wait_for(lambda: sink.messages, timeout=20, what="the acknowledgement while the retraining runs")
+            assert desk.scalar(training), "the retraining is still running"
+            # SIGTERM to the worker alone, as a service manager sends it: the trainer goes with it.
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(30)
+            deadline = time.monotonic() + 10
+            while _alive(trainer_pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not _alive(trainer_pid), "the trainer outlived its worker"
+        finally:
+            stop(listener)
+            stop(worker, signal.SIGKILL)

@@ -16,47 +16,21 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import run
 from django.core.wsgi import get_wsgi_application
 
-from dapjang.celery import DEFAULT_QUEUE, SLOW_QUEUE
+from dapjang.celery import DEFAULT_QUEUE
 from dapjang.demo.load import DemoError, demo_load
 from dapjang.env import env_str
 from dapjang.mail.smtpd import smtpd_controller
 from dapjang.mail.sweeper import sweep
 from dapjang.server.bootstrap import desk_bootstrap, listen_address
-from dapjang.server.children import Child, Children
+from dapjang.server.children import Child, Children, trainer_child
 from dapjang.tickets.queues import AddressBook
-
-TRAINER_STOP_SECONDS = 3.0  # a stop cuts a training short; the scheduler's next start does it again
 
 
 def serve_children() -> list[Child]:
-    """The worker for mail, the worker for slow jobs, and the scheduler.
-
-    Retraining the routing classifier takes minutes; in the one solo worker it would hold back every
-    new mail for that long. It has its own queue (dapjang/celery.py) and its own worker: one job at
-    a time (the training lease stops a second one anyway), in a fresh process per job
-    (prefork with one task per child), so the gigabyte a training may take is given back when it ends
-    instead of staying with an idle worker. A second worker process is the simplest robust choice:
-    the same Celery machinery and queues as a large site (no code path of its own), restarted by
-    `Children` like the others; a training cut short (a stop in the middle of one) is simply done by
-    the next scheduled run. Between trainings it waits on its queue, idle.
-    """
+    """The worker for mail, the worker for slow jobs (children.trainer_child), and the scheduler."""
     return [
         Child("worker", ["worker", "--queues", DEFAULT_QUEUE]),
-        Child(
-            "trainer",
-            [
-                "worker",
-                "--queues",
-                SLOW_QUEUE,
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "--max-tasks-per-child",
-                "1",
-            ],
-            stop_timeout=TRAINER_STOP_SECONDS,
-        ),
+        trainer_child(),
         Child("scheduler", ["scheduler"]),
     ]
 

@@ -2,8 +2,10 @@
 
 Jobs come from two queues (dapjang/celery.py): the default one (mail, outbox, sweeps: seconds each)
 and "slow" (retraining the routing classifier: minutes). A worker takes both unless `--queues`
-says otherwise, so a site that runs plain `dapjang worker`s keeps retraining; a site that wants
-mail never to wait behind a training runs `--queues celery` workers and one `--queues slow` worker.
+says otherwise, so a site that runs plain `dapjang worker`s keeps retraining. Asked for both, it
+takes the slow queue in a child process of its own (children.trainer_child, as `serve` does): in one
+process a training would hold back every new mail for minutes, and the scheduler queues one at its
+start on a new desk. A large site runs `--queues celery` workers and one `--queues slow` worker.
 A worker that takes only the slow queue skips the warm-up (it processes no mail).
 """
 
@@ -23,6 +25,7 @@ from django.db.backends.signals import connection_created
 
 from dapjang.celery import DEFAULT_QUEUE, SLOW_QUEUE, app
 from dapjang.mail.dkim import dkim_key_load
+from dapjang.server.children import TRAINER_STOP_SECONDS, Children, trainer_child
 
 log = logging.getLogger("dapjang.worker")
 
@@ -99,6 +102,10 @@ class Command(BaseCommand):
         queues = [q.strip() for q in opts["queues"].split(",") if q.strip()]
         if not queues:
             raise CommandError("--queues names no queue / 작업 큐가 없습니다")
+        trainer = None
+        if DEFAULT_QUEUE in queues and SLOW_QUEUE in queues:
+            queues = [q for q in queues if q != SLOW_QUEUE]
+            trainer = Children([trainer_child()])
         warm = DEFAULT_QUEUE in queues  # a worker of the slow queue alone processes no mail
         if opts["pool"] == "prefork":
             # Each pool process warms itself up; Celery's 4 s start-up allowance is too short for it.
@@ -117,4 +124,10 @@ class Command(BaseCommand):
         argv += ["--without-mingle", f"--concurrency={opts['concurrency']}", f"--queues={','.join(queues)}"]
         if opts["max_tasks_per_child"] > 0:
             argv.append(f"--max-tasks-per-child={opts['max_tasks_per_child']}")
-        app.start(argv)
+        if trainer is not None:
+            trainer.start()
+        try:
+            app.start(argv)
+        finally:
+            if trainer is not None:
+                trainer.stop(timeout=TRAINER_STOP_SECONDS)
