@@ -8,4 +8,6 @@ app_name = "routing"
 urlpatterns: list[URLPattern] = [
     path("t/<str:number>/pick/", views.triage_pick, name="triage_pick"),
     path("t/<str:number>/segment/", views.segment_set, name="segment_set"),
+    path("away/", views.away, name="away"),
+    path("away/end/", views.away_end, name="away_end"),
 ]
