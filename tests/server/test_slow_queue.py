@@ -10,6 +10,7 @@ import smtplib
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,6 +59,22 @@ RETRAIN_QUEUED = (
     "metrics={'examples_until': '2100-01-01T00:00:00+00:00'}); "
     "routing_retrain_task.delay()"
 )
+TRAINING = "SELECT holder FROM routing_traininglease WHERE until IS NOT NULL"
+
+
+def _acknowledged_while_training(desk: Any, smtp: int, sink: SinkHandler) -> int:
+    """Once the training holds its lease, a mail sent in is acknowledged within 20 s while the training
+    still runs: a worker that had taken the training would sleep in it for two minutes. Returns the
+    pid of the process that trains."""
+    holder = wait_for(lambda: desk.scalar(TRAINING), what="the trainer to start the retraining")
+    wait_for(lambda: _listening(smtp), what="the SMTP listener")
+    with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
+        client.sendmail(
+            "customer@example.com", ["support@dapjang.local"], build_mail(to="support@dapjang.local")
+        )
+    wait_for(lambda: sink.messages, timeout=20, what="the acknowledgement while the retraining runs")
+    assert desk.scalar(TRAINING), "the retraining is still running"
+    return int(str(holder).split(":")[1])
 
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="run once, in the SQLite pass")
@@ -73,16 +90,7 @@ def test_serve_acknowledges_new_mail_while_the_classifier_retrains(
             DAPJANG_OUTBOUND_SMTP=relay_url, DAPJANG_FAULTS="retrain=sleep120",
         )  # fmt: skip
         try:
-            training = "SELECT holder FROM routing_traininglease WHERE until IS NOT NULL"
-            wait_for(lambda: desk.scalar(training), what="the trainer to start the retraining")
-            wait_for(lambda: _listening(smtp), what="serve to listen")
-            with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
-                client.sendmail(
-                    "customer@example.com", ["support@dapjang.local"], build_mail(to="support@dapjang.local")
-                )
-            # The solo mail worker would be asleep in the retraining for two minutes if it had taken it.
-            wait_for(lambda: sink.messages, timeout=20, what="the acknowledgement while the retraining runs")
-            assert desk.scalar(training), "the retraining is still running"
+            assert _acknowledged_while_training(desk, smtp, sink) != proc.pid
         finally:
             stop(
                 proc, signal.SIGKILL
@@ -110,19 +118,8 @@ def test_a_plain_worker_takes_the_slow_queue_in_a_process_of_its_own_and_stops_i
         listener = desk.start("smtpd", "--listen", f"127.0.0.1:{smtp}", **env)
         worker = desk.start("worker", **env)
         try:
-            training = "SELECT holder FROM routing_traininglease WHERE until IS NOT NULL"
-            holder = wait_for(
-                lambda: desk.scalar(training), what="the worker's trainer to start the retraining"
-            )
-            trainer_pid = int(str(holder).split(":")[1])
+            trainer_pid = _acknowledged_while_training(desk, smtp, sink)
             assert trainer_pid != worker.pid
-            wait_for(lambda: _listening(smtp), what="smtpd to listen")
-            with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as client:
-                client.sendmail(
-                    "customer@example.com", ["support@dapjang.local"], build_mail(to="support@dapjang.local")
-                )
-            wait_for(lambda: sink.messages, timeout=20, what="the acknowledgement while the retraining runs")
-            assert desk.scalar(training), "the retraining is still running"
             # SIGTERM to the worker alone, as a service manager sends it: the trainer goes with it.
             worker.send_signal(signal.SIGTERM)
             worker.wait(30)
