@@ -48,6 +48,9 @@ class Topic:
     description_en: str = ""
     keywords_ko: list[str] = field(default_factory=list)
     keywords_en: list[str] = field(default_factory=list)
+    # What customers typically ask this queue, one line each, in their own words (topic_asks.json).
+    asks_ko: list[str] = field(default_factory=list)
+    asks_en: list[str] = field(default_factory=list)
 
 
 class DataError(ValueError):
@@ -59,8 +62,18 @@ def _data_file(name: str) -> str:
 
 
 def shipped_topics() -> list[Topic]:
+    """The shipped topics (topics.json, the shared seed data as it came) with Dapjang's own list of each
+    topic's typical asks (topic_asks.json)."""
     rows: list[dict[str, Any]] = json.loads(_data_file("topics.json"))
-    return [Topic(**row) for row in rows]
+    asks: dict[str, dict[str, list[str]]] = json.loads(_data_file("topic_asks.json"))
+    return [
+        Topic(
+            **row,
+            asks_ko=asks.get(row["id"], {}).get("ko", []),
+            asks_en=asks.get(row["id"], {}).get("en", []),
+        )
+        for row in rows
+    ]
 
 
 def shipped_synonyms() -> list[Synonym]:
@@ -130,12 +143,16 @@ def topic_documents(topics: list[Topic]) -> list[Example]:
     several intents ("배송 조회, 배송 예정일, 운송장 번호, …"), and averaged into one document each is
     diluted by the others. Taken apart they teach the model intents that no training mail shows: in
     cross-validation with whole intents held out, top-1 rose from 69 to 79 % (bench/README.md).
+
+    A topic's typical asks ("반품 보냈는데 환불은 언제 되나요?") are examples of full weight: short
+    mails in customers' words for the intents a description only names. With them, intents held out of
+    training went from 81 to 85 % top-1 and from 48 to 71 % routed at 95 % precision (bench/README.md).
     """
     docs: list[Example] = []
     for topic in topics:
-        for lang, name, description, keywords in (
-            ("ko", topic.name_ko, topic.description_ko, topic.keywords_ko),
-            ("en", topic.name_en, topic.description_en, topic.keywords_en),
+        for lang, name, description, keywords, asks in (
+            ("ko", topic.name_ko, topic.description_ko, topic.keywords_ko, topic.asks_ko),
+            ("en", topic.name_en, topic.description_en, topic.keywords_en, topic.asks_en),
         ):
             group = f"topic:{topic.id}"
             body = "\n".join([description, ", ".join(keywords)]).strip()
@@ -150,6 +167,7 @@ def topic_documents(topics: list[Topic]) -> list[Example]:
                 for keyword in keywords
                 if keyword.strip()
             )
+            docs.extend(Example("", ask, topic.id, lang, group=group) for ask in asks if ask.strip())
     return docs
 
 

@@ -11,6 +11,7 @@ from dapjang.routing.data import (
     Example,
     Topic,
     description_clauses,
+    shipped_topics,
     topic_documents,
 )
 from dapjang.routing.models import RoutingModel, RoutingThreshold
@@ -227,3 +228,18 @@ def test_each_clause_and_keyword_is_an_example_of_its_topic() -> None:
     assert ("", "refund timing", CLAUSE_WEIGHT) in docs
     assert ("", "money back", KEYWORD_WEIGHT) in docs
     assert {d.group for d in topic_documents([topic])} == {"topic:returns"}
+
+
+def test_a_topics_typical_asks_are_examples_of_full_weight_and_short_asks() -> None:
+    topic = Topic("returns", "반품", "Returns", asks_ko=["반품 보냈는데 환불은 언제 되나요?", " "])
+    docs = [d for d in topic_documents([topic]) if d.body == "반품 보냈는데 환불은 언제 되나요?"]
+    assert [(d.subject, d.lang, d.weight, d.group) for d in docs] == [("", "ko", 1.0, "topic:returns")]
+    assert not [
+        d for d in topic_documents([topic]) if not d.body.strip() and not d.subject.strip()
+    ]  # blank: none
+
+
+def test_every_shipped_topic_lists_its_typical_asks_in_both_languages() -> None:
+    for topic in shipped_topics():
+        assert len(topic.asks_ko) >= 10 and len(topic.asks_en) >= 8, topic.id
+        assert len(set(topic.asks_ko + topic.asks_en)) == len(topic.asks_ko + topic.asks_en), topic.id
