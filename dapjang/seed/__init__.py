@@ -15,7 +15,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def seed_path(name: str) -> Path:
-    """topics.json, faq.json, synonyms.tsv or train.jsonl."""
+    """topics.json, topic_asks.json, faq.json, synonyms.tsv or train.jsonl."""
     return DATA / name
 
 
