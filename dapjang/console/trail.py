@@ -18,12 +18,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dapjang.agents.models import Agent
+from dapjang.sla.escalate import NOBODY_TOLD
+from dapjang.sla.holding import NO_ADDRESS_NOTE
 from dapjang.tickets.models import Queue, Ticket, TicketEvent
 
-# sla/escalate.py and sla/holding.py write these notes.
+# The notes sla/escalate.py and sla/holding.py write.
 ESCALATED = re.compile(r"^escalated \((first|resolution)( and resolution targets| target) missed\) to (.*)$")
 HOLDING = re.compile(r"^holding reply until (\S+?)(?: \(suppressed: (.*)\))?$")
-NO_LEAD = "nobody: no lead or admin"
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def _escalated_to(events: list[TicketEvent]) -> set[str]:
     told: set[str] = set()
     for event in events:
         match = ESCALATED.match(event.new) if event.field == "sla" else None
-        if match and match.group(3) != NO_LEAD:
+        if match and match.group(3) != NOBODY_TOLD:
             told.update(match.group(3).split(", "))
     return told
 
@@ -158,7 +159,7 @@ def sla_shown(value: str, names: dict[str, str]) -> str:
             targets = _("first response and resolution")
         else:
             targets = _("first response") if first == "first" else _("resolution")
-        if whom == NO_LEAD:
+        if whom == NOBODY_TOLD:
             return _("%(targets)s target missed; nobody to tell: no team lead or admin") % {
                 "targets": targets
             }
@@ -176,6 +177,6 @@ def sla_shown(value: str, names: dict[str, str]) -> str:
                 "until": until,
             }
         return _("holding reply sent: an answer promised by %(until)s") % {"until": until}
-    if value == "holding reply: no customer address":
+    if value == NO_ADDRESS_NOTE:
         return _("no holding reply: the customer has no address")
     return value

@@ -28,6 +28,7 @@ from dapjang.tickets.models import Ticket, TicketEvent
 from dapjang.tickets.queues import queue_from_address
 
 KIND = "notification"
+NOBODY_TOLD = "nobody: no lead or admin"  # the trail's note when a queue has no lead and the desk no admin
 
 
 def escalation_targets(queue_id: int) -> list[Agent]:
@@ -67,9 +68,9 @@ def ticket_escalate(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list
     # A sweep that did not run for days, or a ticket nobody answered past its resolution target, has
     # missed both promises at once. The resolution miss gets no notice of its own later (this claim's
     # `escalated_at` is after it), so this one names it.
-    resolution_missed = bool(
-        which == "first" and ticket.resolution_due_at is not None and ticket.resolution_due_at < now
-    )
+    also_missed = ticket.resolution_due_at if which == "first" else None
+    if also_missed is not None and also_missed >= now:
+        also_missed = None
     targets = escalation_targets(ticket.queue_id)
     queue = ticket.queue
     calendar = policy.calendar()
@@ -84,8 +85,8 @@ def ticket_escalate(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list
             "queue_name": queue.name,
             "target": texts.TARGET[which][language],
             "due": texts.when_text(ticket.due_at or now, calendar.tz, language, now=now),
-            "also_missed": texts.when_text(ticket.resolution_due_at, calendar.tz, language, now=now)
-            if resolution_missed and ticket.resolution_due_at
+            "also_missed": texts.when_text(also_missed, calendar.tz, language, now=now)
+            if also_missed
             else "",
             "customer": str(customer) if customer else "-",
             "assignee": ticket.assignee.email
@@ -121,7 +122,7 @@ def ticket_escalate(ticket: Ticket, policy: SlaPolicy, *, now: datetime) -> list
             data=automatic_mail_bytes(auto),
         )
         told.append(agent.user.email)
-    targets_missed = f"{which} and resolution targets" if resolution_missed else f"{which} target"
-    summary = f"escalated ({targets_missed} missed) to {', '.join(told) or 'nobody: no lead or admin'}"
+    targets_missed = f"{which} and resolution targets" if also_missed else f"{which} target"
+    summary = f"escalated ({targets_missed} missed) to {', '.join(told) or NOBODY_TOLD}"
     TicketEvent.objects.create(ticket=ticket, actor=None, field="sla", old="", new=summary[:300])
     return told

@@ -26,6 +26,7 @@ from dapjang.tickets.models import Article, MailTemplate, Ticket, TicketEvent
 from dapjang.tickets.queues import AddressBook, queue_from_address
 
 KIND = "holding"
+NO_ADDRESS_NOTE = "holding reply: no customer address"  # the trail's note; console/trail.py words it
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def holding_send(ticket: Ticket, policy: SlaPolicy, *, book: AddressBook, now: d
         ticket.articles.filter(direction=Article.Direction.IN).exclude(from_email="").order_by("id").last()
     )
     if last_in is None:
-        TicketEvent.objects.create(ticket=ticket, field="sla", new="holding reply: no customer address")
+        TicketEvent.objects.create(ticket=ticket, field="sla", new=NO_ADDRESS_NOTE)
         return None
     language = ticket.language if ticket.language in texts.HOLDING else "ko"
     to_email = last_in.from_email
