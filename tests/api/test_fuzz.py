@@ -15,6 +15,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.core.parameters import ParameterLocation
 
 from dapjang.tickets.models import Attachment, Ticket
 from dapjang.wsgi import application
@@ -73,4 +74,9 @@ def _aim(case: Any, ticket: Ticket) -> None:
 @pytest.mark.usefixtures("_keep_the_test_connection")
 def test_the_api_keeps_its_contract(case: Any, tokens: dict[str, str], tickets: dict[str, Ticket]) -> None:
     _aim(case, tickets["shipping"])
-    case.call_and_validate(headers={"Authorization": f"Bearer {tokens['shipping']}"})
+    if case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER):
+        # The invalid part may be the missing Authorization header itself: adding the token back would
+        # make the request valid, and its 200 would count as "invalid data accepted".
+        case.call_and_validate()
+    else:
+        case.call_and_validate(headers={"Authorization": f"Bearer {tokens['shipping']}"})
