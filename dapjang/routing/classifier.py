@@ -62,8 +62,9 @@ log = logging.getLogger(__name__)
 # data change enough that every desk should retrain (a stored model of another format is retrained by
 # retrain.py): 2, subject and body embedded apart; 3, topic descriptions' clauses and keywords as examples
 # and the similarity to each topic's nearest short ask (encoder.IntentSimilarity); 4, tone tokens among the
-# words (features.tone_tokens); 5, each topic's typical asks as examples (data.topic_documents).
-FORMAT_VERSION = "routing-5"
+# words (features.tone_tokens); 5, each topic's typical asks as examples (data.topic_documents); 6, each
+# topic's border mails (data.BOUNDARY_WEIGHT).
+FORMAT_VERSION = "routing-6"
 # Chosen from the reliability table of cross-validation (bench/README.md): at 0.85 the calibrated
 # model's auto-routed mail is right ~95 % of the time. A desk overrides it per topic
 # (RoutingThreshold) or for all topics (settings.DAPJANG_ROUTING_THRESHOLD).

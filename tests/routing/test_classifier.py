@@ -1,20 +1,25 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import override_settings
 
 from dapjang.routing import classifier, scores
 from dapjang.routing.data import (
+    BOUNDARY_WEIGHT,
     CLAUSE_WEIGHT,
     DESCRIPTION_WEIGHT,
     KEYWORD_WEIGHT,
     Example,
     Topic,
     description_clauses,
+    shipped_mails,
     shipped_topics,
     topic_documents,
 )
 from dapjang.routing.models import RoutingModel, RoutingThreshold
+from dapjang.seed import seed_text
 from tests.routing.conftest import FastOptions
 
 # Written for these tests, not taken from the seed data.
@@ -243,3 +248,58 @@ def test_every_shipped_topic_lists_its_typical_asks_in_both_languages() -> None:
     for topic in shipped_topics():
         assert len(topic.asks_ko) >= 10 and len(topic.asks_en) >= 8, topic.id
         assert len(set(topic.asks_ko + topic.asks_en)) == len(topic.asks_ko + topic.asks_en), topic.id
+
+
+def test_a_topics_border_mails_are_whole_examples_of_boundary_weight() -> None:
+    rude = Example(
+        "기사님 응대", "배송 기사님이 상자를 던지고 가셨어요. 너무 불친절합니다.", "complaint", "ko"
+    )
+    topic = Topic("complaint", "불만", "Complaints", border_mails=[rude])
+    docs = [d for d in topic_documents([topic]) if d.body == rude.body]
+    assert [(d.subject, d.lang, d.weight, d.group) for d in docs] == [
+        ("기사님 응대", "ko", BOUNDARY_WEIGHT, "topic:complaint")
+    ]
+
+
+def test_border_mails_move_the_line_between_two_topics() -> None:
+    """Every mail that names the courier is *shipping*, until the topics' border mails say that a rude
+    courier is a complaint about staff."""
+    mails = [
+        Example("", text, topic, "ko", group=f"g{i}")
+        for i, (text, topic) in enumerate(
+            [
+                ("택배 기사님이 아직 안 오셨어요", "shipping"),
+                ("기사님이 배송을 언제 오시나요", "shipping"),
+                ("택배 기사님 연락처 알려주세요", "shipping"),
+                ("상담원이 전화를 그냥 끊었어요. 사과 받고 싶습니다", "complaint"),
+                ("몇 번을 문의해도 답이 없어요. 책임자 연결해 주세요", "complaint"),
+            ]
+        )
+    ]
+    borders = [
+        Example("", "기사님이 너무 불친절하셨어요. 반말에 물건을 던지고 가셨습니다", "complaint", "ko"),
+        Example("", "택배 기사 태도가 무례해요. 주의 좀 주세요", "complaint", "ko"),
+    ]
+    plain = [Topic("shipping", "배송", "Shipping"), Topic("complaint", "불만", "Complaints")]
+    taught = [plain[0], Topic("complaint", "불만", "Complaints", border_mails=borders)]
+    mail = ("", "오늘 온 기사님이 불친절하고 무례했어요")
+    before = classifier.classifier_train(mails, topics=plain, options=FastOptions(), folds=0)
+    after = classifier.classifier_train(mails, topics=taught, options=FastOptions(), folds=0)
+    assert before.classify(*mail).topic == "shipping"
+    assert after.classify(*mail).topic == "complaint"
+
+
+def test_the_shipped_border_mails_cover_every_topic_and_are_not_seed_mails() -> None:
+    topics = shipped_topics()
+    seed_bodies = {m.body.strip() for m in shipped_mails()}
+    bodies = [m.body.strip() for t in topics for m in t.border_mails]
+    assert len(bodies) == len(set(bodies)) >= 200
+    assert not seed_bodies & set(bodies)  # written apart from the seed mails, never copied
+    for topic in topics:
+        langs = [m.lang for m in topic.border_mails]
+        assert langs.count("ko") >= 10 and langs.count("en") >= 4, topic.id
+        assert {m.topic for m in topic.border_mails} == {topic.id}
+    ids = {t.id for t in topics}
+    for line in seed_text("topic_boundaries.jsonl").splitlines():
+        row = json.loads(line)
+        assert row["other"] in ids and row["other"] != row["topic"], line  # the border it sits on
