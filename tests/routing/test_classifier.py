@@ -22,6 +22,12 @@ from dapjang.routing.models import RoutingModel, RoutingThreshold
 from dapjang.seed import seed_text
 from tests.routing.conftest import FastOptions
 
+
+def korean(mails: list[tuple[str, str]]) -> list[Example]:
+    """One-line Korean examples (text, topic), each an intent of its own."""
+    return [Example("", text, topic, "ko", group=f"g{i}") for i, (text, topic) in enumerate(mails)]
+
+
 # Written for these tests, not taken from the seed data.
 CLEAR = [
     ("", "택배가 아직 안 왔어요", "shipping"),
@@ -51,19 +57,16 @@ def test_empty_mail_still_gets_an_answer(small_model: classifier.TrainedModel) -
 
 
 def test_cross_validation_reports_held_out_scores_and_calibrates() -> None:
-    examples = [
-        Example("", text, topic, "ko", group=f"g{i}")
-        for i, (text, topic) in enumerate(
-            [
-                ("택배 언제 와요", "shipping"),
-                ("배송이 너무 늦어요", "shipping"),
-                ("운송장 번호 알려주세요", "shipping"),
-                ("환불 해주세요", "returns"),
-                ("반품하고 싶어요", "returns"),
-                ("교환 신청합니다", "returns"),
-            ]
-        )
-    ]
+    examples = korean(
+        [
+            ("택배 언제 와요", "shipping"),
+            ("배송이 너무 늦어요", "shipping"),
+            ("운송장 번호 알려주세요", "shipping"),
+            ("환불 해주세요", "returns"),
+            ("반품하고 싶어요", "returns"),
+            ("교환 신청합니다", "returns"),
+        ]
+    )
     model = classifier.classifier_train(examples, topics=[], options=FastOptions(), folds=3)
     cv = model.metrics["cv"]
     assert cv["folds"] == 3 and cv["n"] == 6
@@ -194,17 +197,14 @@ def test_description_clauses_are_the_listed_intents() -> None:
 
 def test_an_intent_only_the_description_names_is_learned() -> None:
     """No mail asks about a tracking number or a tax invoice; only the topics' descriptions name them."""
-    mails = [
-        Example("", text, topic, "ko", group=f"g{i}")
-        for i, (text, topic) in enumerate(
-            [
-                ("택배가 아직 안 왔어요", "shipping"),
-                ("배송이 너무 늦어요", "shipping"),
-                ("카드 결제가 두 번 됐어요", "billing"),
-                ("무통장 입금 계좌 알려주세요", "billing"),
-            ]
-        )
-    ]
+    mails = korean(
+        [
+            ("택배가 아직 안 왔어요", "shipping"),
+            ("배송이 너무 늦어요", "shipping"),
+            ("카드 결제가 두 번 됐어요", "billing"),
+            ("무통장 입금 계좌 알려주세요", "billing"),
+        ]
+    )
     topics = [
         Topic(
             "shipping",
@@ -264,18 +264,15 @@ def test_a_topics_border_mails_are_whole_examples_of_boundary_weight() -> None:
 def test_border_mails_move_the_line_between_two_topics() -> None:
     """Every mail that names the courier is *shipping*, until the topics' border mails say that a rude
     courier is a complaint about staff."""
-    mails = [
-        Example("", text, topic, "ko", group=f"g{i}")
-        for i, (text, topic) in enumerate(
-            [
-                ("택배 기사님이 아직 안 오셨어요", "shipping"),
-                ("기사님이 배송을 언제 오시나요", "shipping"),
-                ("택배 기사님 연락처 알려주세요", "shipping"),
-                ("상담원이 전화를 그냥 끊었어요. 사과 받고 싶습니다", "complaint"),
-                ("몇 번을 문의해도 답이 없어요. 책임자 연결해 주세요", "complaint"),
-            ]
-        )
-    ]
+    mails = korean(
+        [
+            ("택배 기사님이 아직 안 오셨어요", "shipping"),
+            ("기사님이 배송을 언제 오시나요", "shipping"),
+            ("택배 기사님 연락처 알려주세요", "shipping"),
+            ("상담원이 전화를 그냥 끊었어요. 사과 받고 싶습니다", "complaint"),
+            ("몇 번을 문의해도 답이 없어요. 책임자 연결해 주세요", "complaint"),
+        ]
+    )
     borders = [
         Example("", "기사님이 너무 불친절하셨어요. 반말에 물건을 던지고 가셨습니다", "complaint", "ko"),
         Example("", "택배 기사 태도가 무례해요. 주의 좀 주세요", "complaint", "ko"),
